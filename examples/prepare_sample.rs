@@ -1,0 +1,982 @@
+//! Regenerates the bundled sample data of `lifecircle` from real open data.
+//!
+//! ```text
+//! cargo run --example prepare_sample -- \
+//!     [--pbf data/source/Helsinki.osm.pbf] \
+//!     [--grid data/source/population_grid_2020.geojson] \
+//!     [--out data]
+//! ```
+//!
+//! Reads the central-Helsinki OpenStreetMap extract and the HSY 250 m population
+//! grid and writes two RFC 7946 GeoJSON files (WGS84) into `--out`:
+//!
+//! * `residences.geojson`: residential building footprints (Polygon/MultiPolygon)
+//!   with estimated households and population;
+//! * `services.geojson`: everyday services as points, tagged with the category
+//!   ids of the life-circle profile.
+//!
+//! The output is deterministic (features sorted by OSM id, coordinates rounded
+//! to 7 decimals), so re-running on the same inputs gives byte-identical files.
+//! See `data/README.md` for the rules, assumptions and counts.
+//!
+//! Data: © OpenStreetMap contributors, ODbL 1.0
+//! (<https://www.openstreetmap.org/copyright>); population grid © Helsinki
+//! Region Environmental Services HSY, CC BY 4.0.
+
+use std::collections::{BTreeMap, HashMap};
+use std::error::Error;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use geo::orient::Direction;
+use geo::{
+    Contains, Coord, GeodesicArea, InteriorPoint, Intersects, LineString, MapCoords, MultiPolygon, Orient, Point,
+    Polygon,
+};
+use geojson::{Feature, GeoJson, Geometry, GeometryValue, JsonObject};
+use osmpbf::{Element, ElementReader, RelMemberType};
+use serde_json::{Value, json};
+
+type BoxResult<T> = Result<T, Box<dyn Error>>;
+
+// ---------------------------------------------------------------------------
+// Assumptions (documented in data/README.md)
+// ---------------------------------------------------------------------------
+
+/// `building=*` values that are residential by themselves (rule "tagged").
+const RESIDENTIAL_BUILDING_VALUES: [&str; 8] =
+    ["apartments", "residential", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow"];
+
+/// A `building=yes` carrying one of these keys itself is a shop, office, hotel,
+/// station, ... and is never taken as a residence by rules "landuse" and "levels".
+const NON_RESIDENTIAL_KEYS: [&str; 5] = ["amenity", "shop", "office", "tourism", "public_transport"];
+
+/// Rule "levels": an untagged `building=yes` with at least this many storeys is
+/// taken as residential. Central Helsinki blocks are mostly 4–8 storey perimeter
+/// blocks with flats above ground-floor shops, while the one- and two-storey
+/// `building=yes` are kiosks, pavilions, sheds and courtyard annexes.
+const MIN_LEVELS_MIXED_USE: f64 = 3.0;
+
+/// Rule "levels" skips buildings carrying one of these keys: in the city centre
+/// a named `building=yes` (Rautatalo, Keva, World Trade Center, ...) is an
+/// office, bank or institution, while blocks of flats are not named in OSM.
+const LANDMARK_KEYS: [&str; 2] = ["name", "wikidata"];
+
+/// Storeys assumed when `building:levels` is missing or unparsable (a typical
+/// central-Helsinki residential block has 4–7; 4 is the conservative end).
+const DEFAULT_LEVELS: u32 = 4;
+
+/// Share of gross floor area (footprint × storeys) that is dwellings. Ground
+/// floors of central blocks hold shops and entrances, and stairwells, lifts,
+/// walls and basements count in gross but not in dwelling area: 0.8 is an
+/// assumption, not a measured value.
+const RESIDENTIAL_FLOOR_SHARE: f64 = 0.8;
+
+/// Gross floor area per dwelling (m²). Helsinki's average dwelling is about
+/// 64 m² of living area (Statistics Finland); with walls and common spaces that
+/// is roughly 90 m² gross per dwelling. An assumption, not a measured value.
+const GROSS_FLOOR_AREA_PER_HOUSEHOLD_M2: f64 = 90.0;
+
+/// Persons per household for buildings outside any populated grid cell: the
+/// average household size of China's 7th national census (2020), 2.62, used
+/// because the tool's planning standard (GB 50180-2018) is Chinese.
+const PERSONS_PER_HOUSEHOLD: f64 = 2.62;
+
+/// `amenity=library|arts_centre` mapped as an area at least this large (m²)
+/// is a district-level `culture_center` (GB 50180-2018 gives 3 000–12 000 m²
+/// of land for a 15-minute-level cultural activity centre); smaller ones and
+/// points are neighbourhood `culture_station`s.
+const CULTURE_CENTER_MIN_AREA_M2: f64 = 3000.0;
+
+/// All category ids of the life-circle profile, in the order they are printed.
+const CATEGORIES: [&str; 17] = [
+    "middle_school",
+    "health_center",
+    "elderly_home",
+    "culture_center",
+    "sports_center",
+    "street_service_center",
+    "primary_school",
+    "market",
+    "community_service",
+    "elderly_daycare",
+    "clinic",
+    "kindergarten",
+    "nursery",
+    "culture_station",
+    "fitness",
+    "convenience_store",
+    "volunteer_station",
+];
+
+// ---------------------------------------------------------------------------
+// OSM model
+// ---------------------------------------------------------------------------
+
+type Tags = BTreeMap<String, String>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Node,
+    Way,
+    Relation,
+}
+
+impl Kind {
+    fn prefix(self) -> char {
+        match self {
+            Kind::Node => 'n',
+            Kind::Way => 'w',
+            Kind::Relation => 'r',
+        }
+    }
+}
+
+/// An OSM element reference; orders as nodes, ways, relations, then by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct OsmId {
+    kind: Kind,
+    id: i64,
+}
+
+impl fmt::Display for OsmId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.kind.prefix(), self.id)
+    }
+}
+
+struct Way {
+    refs: Vec<i64>,
+    tags: Tags,
+}
+
+struct Member {
+    kind: Kind,
+    id: i64,
+    role: String,
+}
+
+struct Relation {
+    members: Vec<Member>,
+    tags: Tags,
+}
+
+#[derive(Default)]
+struct Osm {
+    coords: HashMap<i64, Coord<f64>>,
+    tagged_nodes: BTreeMap<i64, Tags>,
+    ways: BTreeMap<i64, Way>,
+    relations: BTreeMap<i64, Relation>,
+}
+
+fn collect_tags<'a>(iter: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
+    iter.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+fn read_osm(path: &Path) -> BoxResult<Osm> {
+    let ctx = |e: &dyn fmt::Display| format!("{}: {e}", path.display());
+    let reader = ElementReader::from_path(path).map_err(|e| ctx(&e))?;
+    let mut osm = Osm::default();
+    let mut first_error: Option<String> = None;
+    reader
+        .for_each(|element| match element {
+            Element::Node(n) => {
+                osm.coords.insert(n.id(), Coord { x: n.lon(), y: n.lat() });
+                let tags = collect_tags(n.tags());
+                if !tags.is_empty() {
+                    osm.tagged_nodes.insert(n.id(), tags);
+                }
+            }
+            Element::DenseNode(n) => {
+                osm.coords.insert(n.id(), Coord { x: n.lon(), y: n.lat() });
+                let tags = collect_tags(n.tags());
+                if !tags.is_empty() {
+                    osm.tagged_nodes.insert(n.id(), tags);
+                }
+            }
+            Element::Way(w) => {
+                let way = Way { refs: w.refs().collect(), tags: collect_tags(w.tags()) };
+                osm.ways.insert(w.id(), way);
+            }
+            Element::Relation(r) => {
+                let mut members = Vec::new();
+                for m in r.members() {
+                    let role = match m.role() {
+                        Ok(role) => role.to_owned(),
+                        Err(e) => {
+                            first_error
+                                .get_or_insert_with(|| format!("relation {}: unreadable member role: {e}", r.id()));
+                            String::new()
+                        }
+                    };
+                    let kind = match m.member_type {
+                        RelMemberType::Node => Kind::Node,
+                        RelMemberType::Way => Kind::Way,
+                        RelMemberType::Relation => Kind::Relation,
+                    };
+                    members.push(Member { kind, id: m.member_id, role });
+                }
+                let relation = Relation { members, tags: collect_tags(r.tags()) };
+                osm.relations.insert(r.id(), relation);
+            }
+        })
+        .map_err(|e| ctx(&e))?;
+    if let Some(e) = first_error {
+        return Err(ctx(&e).into());
+    }
+    Ok(osm)
+}
+
+// ---------------------------------------------------------------------------
+// Area geometry: closed ways and multipolygon relations
+// ---------------------------------------------------------------------------
+
+/// Why an element could not be turned into an area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Broken {
+    /// A way whose ends do not meet, or relation members that do not join into rings.
+    Unclosed,
+    /// A ring with fewer than 3 distinct corners.
+    Degenerate,
+    /// Nodes or member ways missing from the extract (clipped at its edge).
+    Missing,
+    /// An inner ring lying in no outer ring.
+    StrayInner,
+    /// A relation that is not `type=multipolygon`.
+    NotMultipolygon,
+}
+
+impl fmt::Display for Broken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Broken::Unclosed => "unclosed",
+            Broken::Degenerate => "degenerate",
+            Broken::Missing => "missing nodes/ways",
+            Broken::StrayInner => "inner ring outside outers",
+            Broken::NotMultipolygon => "relation not type=multipolygon",
+        };
+        f.write_str(s)
+    }
+}
+
+impl Osm {
+    fn ring(&self, refs: &[i64]) -> Result<LineString<f64>, Broken> {
+        if refs.len() < 4 {
+            return Err(Broken::Degenerate);
+        }
+        if refs.first() != refs.last() {
+            return Err(Broken::Unclosed);
+        }
+        let coords =
+            refs.iter().map(|id| self.coords.get(id).copied().ok_or(Broken::Missing)).collect::<Result<Vec<_>, _>>()?;
+        Ok(LineString::new(coords))
+    }
+
+    fn way_area(&self, way: &Way) -> Result<MultiPolygon<f64>, Broken> {
+        let ring = self.ring(&way.refs)?;
+        Ok(MultiPolygon::new(vec![Polygon::new(ring, vec![])]))
+    }
+
+    fn relation_area(&self, rel: &Relation) -> Result<MultiPolygon<f64>, Broken> {
+        if rel.tags.get("type").map(String::as_str) != Some("multipolygon") {
+            return Err(Broken::NotMultipolygon);
+        }
+        let mut outer = Vec::new();
+        let mut inner = Vec::new();
+        for m in rel.members.iter().filter(|m| m.kind == Kind::Way) {
+            let way = self.ways.get(&m.id).ok_or(Broken::Missing)?;
+            match m.role.as_str() {
+                "inner" => inner.push(way.refs.clone()),
+                // "outer" and the legacy empty role
+                _ => outer.push(way.refs.clone()),
+            }
+        }
+        let mut polygons: Vec<Polygon<f64>> = join_rings(outer)?
+            .iter()
+            .map(|r| self.ring(r).map(|ls| Polygon::new(ls, vec![])))
+            .collect::<Result<_, _>>()?;
+        if polygons.is_empty() {
+            return Err(Broken::Degenerate);
+        }
+        for refs in join_rings(inner)? {
+            let ring = self.ring(&refs)?;
+            let probe = Point::from(ring.0[0]);
+            let host = polygons.iter_mut().find(|p| p.intersects(&probe)).ok_or(Broken::StrayInner)?;
+            host.interiors_push(ring);
+        }
+        Ok(MultiPolygon::new(polygons))
+    }
+
+    fn area(&self, id: OsmId) -> Result<MultiPolygon<f64>, Broken> {
+        match id.kind {
+            Kind::Node => Err(Broken::Degenerate),
+            Kind::Way => self.ways.get(&id.id).ok_or(Broken::Missing).and_then(|w| self.way_area(w)),
+            Kind::Relation => self.relations.get(&id.id).ok_or(Broken::Missing).and_then(|r| self.relation_area(r)),
+        }
+        .map(|mp| mp.orient(Direction::Default))
+    }
+
+    /// Every tagged element, nodes first, then ways, then relations, each by id.
+    fn tagged(&self) -> impl Iterator<Item = (OsmId, &Tags)> {
+        let nodes = self.tagged_nodes.iter().map(|(&id, t)| {
+            let kind = Kind::Node;
+            (OsmId { kind, id }, t)
+        });
+        let ways = self.ways.iter().map(|(&id, w)| {
+            let kind = Kind::Way;
+            (OsmId { kind, id }, &w.tags)
+        });
+        let rels = self.relations.iter().map(|(&id, r)| {
+            let kind = Kind::Relation;
+            (OsmId { kind, id }, &r.tags)
+        });
+        nodes.chain(ways).chain(rels).filter(|(_, t)| !t.is_empty())
+    }
+}
+
+/// Joins way node lists end to end into closed rings (ways may be reversed).
+fn join_rings(mut pending: Vec<Vec<i64>>) -> Result<Vec<Vec<i64>>, Broken> {
+    let mut rings = Vec::new();
+    while !pending.is_empty() {
+        let mut ring = pending.remove(0);
+        loop {
+            let (Some(&first), Some(&last)) = (ring.first(), ring.last()) else {
+                return Err(Broken::Degenerate);
+            };
+            if ring.len() > 1 && first == last {
+                if ring.len() < 4 {
+                    return Err(Broken::Degenerate);
+                }
+                rings.push(ring);
+                break;
+            }
+            let next = pending
+                .iter()
+                .position(|w| w.first() == Some(&last) || w.last() == Some(&last))
+                .ok_or(Broken::Unclosed)?;
+            let mut way = pending.remove(next);
+            if way.first() != Some(&last) {
+                way.reverse();
+            }
+            ring.extend_from_slice(&way[1..]);
+        }
+    }
+    Ok(rings)
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn round_to(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+fn round_coords(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    mp.map_coords(|c| Coord { x: round_to(c.x, 7), y: round_to(c.y, 7) })
+}
+
+fn has_key(tags: &Tags, key: &str) -> bool {
+    tags.contains_key(key)
+}
+
+fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
+    tags.get(key).map(String::as_str)
+}
+
+/// `building:levels` as a positive number ("5", "2.5"; "5;6" takes the largest).
+fn parse_levels(tags: &Tags) -> Option<f64> {
+    tag(tags, "building:levels")?
+        .split([';', ','])
+        .filter_map(|s| s.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .reduce(f64::max)
+}
+
+/// ISCED levels in `isced:level` ("1", "1;2", "1-3"); `None` when absent.
+fn isced_levels(tags: &Tags) -> Option<Vec<u32>> {
+    let raw = tag(tags, "isced:level")?;
+    let mut levels = Vec::new();
+    for part in raw.split([';', ',']).map(str::trim) {
+        if let Some((a, b)) = part.split_once('-') {
+            if let (Ok(a), Ok(b)) = (a.trim().parse::<u32>(), b.trim().parse::<u32>()) {
+                levels.extend(a..=b);
+            }
+        } else if let Ok(v) = part.parse::<u32>() {
+            levels.push(v);
+        }
+    }
+    Some(levels)
+}
+
+fn write_collection(path: &Path, features: &[Feature], extra: JsonObject) -> BoxResult<()> {
+    // One feature per line: valid JSON that diffs well.
+    let mut out = String::from("{\"type\":\"FeatureCollection\",");
+    for (k, v) in &extra {
+        out.push_str(&serde_json::to_string(k)?);
+        out.push(':');
+        out.push_str(&serde_json::to_string(v)?);
+        out.push(',');
+    }
+    out.push_str("\"features\":[\n");
+    for (i, f) in features.iter().enumerate() {
+        out.push_str(&serde_json::to_string(f)?);
+        out.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("]}\n");
+    fs::write(path, out).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    Ok(())
+}
+
+fn feature(geometry: GeometryValue, properties: JsonObject) -> Feature {
+    Feature { geometry: Some(Geometry::new(geometry)), properties: Some(properties), ..Feature::default() }
+}
+
+const ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright); \
+Population grid © Helsinki Region Environmental Services HSY, CC BY 4.0";
+
+// ---------------------------------------------------------------------------
+// Residences
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rule {
+    /// `building` value is residential by itself.
+    Tagged,
+    /// `building=yes` inside a `landuse=residential` area.
+    Landuse,
+    /// `building=yes` with at least [`MIN_LEVELS_MIXED_USE`] storeys.
+    Levels,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::Tagged => "tagged residential building=*",
+            Rule::Landuse => "building=yes inside landuse=residential",
+            Rule::Levels => "building=yes, building:levels >= 3, no name/wikidata",
+        })
+    }
+}
+
+struct Residence {
+    id: OsmId,
+    rule: Rule,
+    building: String,
+    geometry: MultiPolygon<f64>,
+    footprint_m2: f64,
+    levels: u32,
+    levels_defaulted: bool,
+    floor_area_m2: f64,
+    households: u64,
+    cell: Option<usize>,
+    population_tenths: i64,
+    from_grid: bool,
+}
+
+struct Cell {
+    id: i64,
+    population: f64,
+    geometry: MultiPolygon<f64>,
+}
+
+fn read_grid(path: &Path) -> BoxResult<Vec<Cell>> {
+    let ctx = |e: &dyn fmt::Display| format!("{}: {e}", path.display());
+    let text = fs::read_to_string(path).map_err(|e| ctx(&e))?;
+    let geojson: GeoJson = text.parse().map_err(|e| ctx(&e))?;
+    let GeoJson::FeatureCollection(fc) = geojson else {
+        return Err(ctx(&"expected a FeatureCollection").into());
+    };
+    let mut cells = Vec::new();
+    for (i, f) in fc.features.into_iter().enumerate() {
+        let prop = |key: &str| {
+            f.property(key)
+                .and_then(Value::as_f64)
+                .ok_or_else(|| ctx(&format!("feature {i}: numeric property `{key}` missing")))
+        };
+        let id = prop("id")?;
+        let population = prop("population")?;
+        if id.fract() != 0.0 || !population.is_finite() || population < 0.0 {
+            return Err(ctx(&format!("feature {i}: bad id {id} or population {population}")).into());
+        }
+        let geometry = f.geometry.as_ref().ok_or_else(|| ctx(&format!("feature {i}: no geometry")))?;
+        let geometry: geo::Geometry<f64> =
+            geometry.clone().try_into().map_err(|e| ctx(&format!("feature {i}: {e}")))?;
+        let geometry = match geometry {
+            geo::Geometry::Polygon(p) => MultiPolygon::new(vec![p]),
+            geo::Geometry::MultiPolygon(mp) => mp,
+            _ => return Err(ctx(&format!("feature {i}: not a (multi)polygon")).into()),
+        };
+        cells.push(Cell { id: id as i64, population, geometry });
+    }
+    cells.sort_by_key(|c| c.id);
+    Ok(cells)
+}
+
+fn residential_rule(tags: &Tags, point: Option<Point<f64>>, landuse: &[MultiPolygon<f64>]) -> Option<Rule> {
+    let building = tag(tags, "building")?;
+    if RESIDENTIAL_BUILDING_VALUES.contains(&building) {
+        return Some(Rule::Tagged);
+    }
+    if building != "yes" || NON_RESIDENTIAL_KEYS.iter().any(|k| has_key(tags, k)) {
+        return None;
+    }
+    if let Some(p) = point
+        && landuse.iter().any(|l| l.contains(&p))
+    {
+        return Some(Rule::Landuse);
+    }
+    if parse_levels(tags).is_some_and(|l| l >= MIN_LEVELS_MIXED_USE) && !LANDMARK_KEYS.iter().any(|k| has_key(tags, k))
+    {
+        return Some(Rule::Levels);
+    }
+    None
+}
+
+struct ResidenceStats {
+    by_rule: BTreeMap<Rule, usize>,
+    broken: BTreeMap<Broken, usize>,
+    landuse_areas: usize,
+    landuse_broken: usize,
+    cells_total: usize,
+    cells_used: usize,
+    grid_population: f64,
+    allocated: f64,
+    unallocated: f64,
+    unallocated_cells: usize,
+    estimated_buildings: usize,
+    estimated_population: f64,
+    households: u64,
+    levels_defaulted: usize,
+}
+
+fn build_residences(osm: &Osm, cells: &[Cell]) -> (Vec<Residence>, ResidenceStats) {
+    let mut landuse = Vec::new();
+    let mut landuse_broken = 0;
+    for (id, tags) in osm.tagged() {
+        if id.kind != Kind::Node && tag(tags, "landuse") == Some("residential") {
+            match osm.area(id) {
+                Ok(mp) => landuse.push(mp),
+                Err(_) => landuse_broken += 1,
+            }
+        }
+    }
+
+    let mut residences = Vec::new();
+    let mut broken: BTreeMap<Broken, usize> = BTreeMap::new();
+    for (id, tags) in osm.tagged() {
+        if id.kind == Kind::Node || !has_key(tags, "building") {
+            continue;
+        }
+        // Cheap pre-check without geometry: could this building qualify at all?
+        let building = tag(tags, "building").unwrap_or_default();
+        let candidate = RESIDENTIAL_BUILDING_VALUES.contains(&building)
+            || (building == "yes" && !NON_RESIDENTIAL_KEYS.iter().any(|k| has_key(tags, k)));
+        if !candidate {
+            continue;
+        }
+        let geometry = match osm.area(id) {
+            Ok(mp) => mp,
+            Err(b) => {
+                *broken.entry(b).or_default() += 1;
+                continue;
+            }
+        };
+        let point = geometry.interior_point();
+        let Some(rule) = residential_rule(tags, point, &landuse) else {
+            continue;
+        };
+        let footprint_m2 = geometry.geodesic_area_unsigned();
+        let parsed_levels = parse_levels(tags);
+        let levels = parsed_levels.map(|l| (l.round() as u32).max(1)).unwrap_or(DEFAULT_LEVELS);
+        let floor_area_m2 = round_to(footprint_m2 * f64::from(levels), 1);
+        let households =
+            ((floor_area_m2 * RESIDENTIAL_FLOOR_SHARE / GROSS_FLOOR_AREA_PER_HOUSEHOLD_M2).round() as u64).max(1);
+        let cell = point.and_then(|p| cells.iter().position(|c| c.population > 0.0 && c.geometry.intersects(&p)));
+        residences.push(Residence {
+            id,
+            rule,
+            building: tag(tags, "building").unwrap_or_default().to_owned(),
+            footprint_m2: round_to(footprint_m2, 1),
+            geometry,
+            levels,
+            levels_defaulted: parsed_levels.is_none(),
+            floor_area_m2,
+            households,
+            cell,
+            population_tenths: 0,
+            from_grid: false,
+        });
+    }
+
+    // Allocate each cell's population over its buildings by floor area, in
+    // tenths of a person with the largest-remainder method, so the rounded
+    // building populations add up exactly to the cell total.
+    let mut cells_used = 0;
+    let mut allocated_tenths = 0i64;
+    let mut unallocated = 0.0;
+    let mut unallocated_cells = 0;
+    for (ci, cell) in cells.iter().enumerate() {
+        let members: Vec<usize> = (0..residences.len()).filter(|&i| residences[i].cell == Some(ci)).collect();
+        if members.is_empty() {
+            if cell.population > 0.0 {
+                unallocated += cell.population;
+                unallocated_cells += 1;
+            }
+            continue;
+        }
+        cells_used += 1;
+        let total = (cell.population * 10.0).round() as i64;
+        let weight: f64 = members.iter().map(|&i| residences[i].floor_area_m2).sum();
+        let mut shares: Vec<(usize, i64, f64)> = members
+            .iter()
+            .map(|&i| {
+                let exact = total as f64 * residences[i].floor_area_m2 / weight;
+                (i, exact.floor() as i64, exact - exact.floor())
+            })
+            .collect();
+        let mut left = total - shares.iter().map(|s| s.1).sum::<i64>();
+        let mut order: Vec<usize> = (0..shares.len()).collect();
+        order.sort_by(|&a, &b| shares[b].2.total_cmp(&shares[a].2).then(a.cmp(&b)));
+        for k in order {
+            if left <= 0 {
+                break;
+            }
+            shares[k].1 += 1;
+            left -= 1;
+        }
+        for (i, tenths, _) in shares {
+            residences[i].population_tenths = tenths;
+            residences[i].from_grid = true;
+        }
+        allocated_tenths += total;
+    }
+    let mut estimated_buildings = 0;
+    let mut estimated_tenths = 0;
+    for r in residences.iter_mut().filter(|r| !r.from_grid) {
+        r.population_tenths = (r.households as f64 * PERSONS_PER_HOUSEHOLD * 10.0).round() as i64;
+        estimated_buildings += 1;
+        estimated_tenths += r.population_tenths;
+    }
+    residences.sort_by_key(|r| r.id);
+
+    let mut by_rule: BTreeMap<Rule, usize> = BTreeMap::new();
+    for r in &residences {
+        *by_rule.entry(r.rule).or_default() += 1;
+    }
+    let stats = ResidenceStats {
+        by_rule,
+        broken,
+        landuse_areas: landuse.len(),
+        landuse_broken,
+        cells_total: cells.len(),
+        cells_used,
+        grid_population: cells.iter().map(|c| c.population).sum(),
+        allocated: allocated_tenths as f64 / 10.0,
+        unallocated,
+        unallocated_cells,
+        estimated_buildings,
+        estimated_population: estimated_tenths as f64 / 10.0,
+        households: residences.iter().map(|r| r.households).sum(),
+        levels_defaulted: residences.iter().filter(|r| r.levels_defaulted).count(),
+    };
+    (residences, stats)
+}
+
+fn residence_feature(r: &Residence) -> Feature {
+    let mut props = JsonObject::new();
+    props.insert("id".into(), json!(r.id.to_string()));
+    props.insert("households".into(), json!(r.households));
+    props.insert("population".into(), json!(r.population_tenths as f64 / 10.0));
+    props.insert("footprint_m2".into(), json!(r.footprint_m2));
+    props.insert("levels".into(), json!(r.levels));
+    props.insert("floor_area_m2".into(), json!(r.floor_area_m2));
+    let source = if r.from_grid { "hsy_grid" } else { "estimate" };
+    props.insert("population_source".into(), json!(source));
+    props.insert("building".into(), json!(r.building));
+    let geometry = round_coords(&r.geometry);
+    let value = match geometry.0.as_slice() {
+        [single] => GeometryValue::from(single),
+        _ => GeometryValue::from(&geometry),
+    };
+    feature(value, props)
+}
+
+// ---------------------------------------------------------------------------
+// Services
+// ---------------------------------------------------------------------------
+
+/// The profile category an OSM object maps to, and the tag that decided it.
+/// First match wins; `area_m2` is the polygon's area for ways and relations.
+fn classify(tags: &Tags, area_m2: Option<f64>) -> Option<(&'static str, String)> {
+    let amenity = tag(tags, "amenity");
+    let shop = tag(tags, "shop");
+    let leisure = tag(tags, "leisure");
+    let social = tag(tags, "social_facility");
+    let social_for = tag(tags, "social_facility:for");
+    let hit = |category: &'static str, key: &str, value: &str| Some((category, format!("{key}={value}")));
+
+    match amenity {
+        Some(v @ "hospital") => return hit("health_center", "amenity", v),
+        Some(v @ ("clinic" | "doctors")) => return hit("clinic", "amenity", v),
+        _ => {}
+    }
+    if social == Some("nursing_home") {
+        return hit("elderly_home", "social_facility", "nursing_home");
+    }
+    if amenity == Some("nursing_home") {
+        return hit("elderly_home", "amenity", "nursing_home");
+    }
+    if amenity == Some("social_facility") {
+        match (social, social_for) {
+            // Day care for children is childcare, not elderly day care.
+            (Some("day_care"), Some("child" | "juvenile")) => {
+                return hit("nursery", "social_facility", "day_care");
+            }
+            (Some("day_care"), None | Some("senior")) => {
+                return hit("elderly_daycare", "social_facility", "day_care");
+            }
+            (_, Some("senior")) => return hit("elderly_daycare", "social_facility:for", "senior"),
+            _ => {}
+        }
+    }
+    match amenity {
+        Some(v @ "kindergarten") => return hit("kindergarten", "amenity", v),
+        Some(v @ "childcare") => return hit("nursery", "amenity", v),
+        Some(v @ "school") => {
+            return match isced_levels(tags) {
+                None => hit("primary_school", "amenity", v),
+                Some(l) if l.contains(&1) => hit("primary_school", "amenity", v),
+                Some(l) if l.contains(&2) => hit("middle_school", "amenity", v),
+                Some(_) => None,
+            };
+        }
+        Some(v @ "marketplace") => return hit("market", "amenity", v),
+        _ => {}
+    }
+    match shop {
+        Some(v @ ("supermarket" | "greengrocer")) => return hit("market", "shop", v),
+        Some(v @ "convenience") => return hit("convenience_store", "shop", v),
+        _ => {}
+    }
+    match amenity {
+        Some("community_centre") if tag(tags, "community_centre") == Some("cultural_centre") => {
+            return hit("culture_center", "community_centre", "cultural_centre");
+        }
+        Some(v @ ("library" | "arts_centre")) if area_m2.is_some_and(|a| a >= CULTURE_CENTER_MIN_AREA_M2) => {
+            return hit("culture_center", "amenity", v);
+        }
+        Some(v @ ("community_centre" | "social_centre")) => {
+            return hit("community_service", "amenity", v);
+        }
+        Some(v @ "townhall") => return hit("street_service_center", "amenity", v),
+        Some(v @ ("library" | "arts_centre")) => return hit("culture_station", "amenity", v),
+        _ => {}
+    }
+    match leisure {
+        Some(v @ ("fitness_centre" | "fitness_station" | "pitch" | "sports_hall")) => hit("fitness", "leisure", v),
+        Some(v @ "sports_centre") => hit("sports_center", "leisure", v),
+        _ => None,
+    }
+}
+
+struct ServiceStats {
+    per_category: BTreeMap<&'static str, usize>,
+    unmapped: usize,
+    unmapped_by_tag: BTreeMap<String, usize>,
+    broken: BTreeMap<Broken, usize>,
+    skipped: Vec<String>,
+    school_isced_both: usize,
+    school_isced_absent: usize,
+}
+
+fn build_services(osm: &Osm) -> (Vec<(OsmId, Feature)>, ServiceStats) {
+    let mut features = Vec::new();
+    let mut stats = ServiceStats {
+        per_category: CATEGORIES.iter().map(|&c| (c, 0)).collect(),
+        unmapped: 0,
+        unmapped_by_tag: BTreeMap::new(),
+        broken: BTreeMap::new(),
+        skipped: Vec::new(),
+        school_isced_both: 0,
+        school_isced_absent: 0,
+    };
+    for (id, tags) in osm.tagged() {
+        let relevant = ["amenity", "shop", "leisure"].iter().any(|k| has_key(tags, k));
+        if !relevant {
+            continue;
+        }
+        // Classify on tags first; only areas whose category depends on size need the polygon.
+        let area = match id.kind {
+            Kind::Node => None,
+            _ => match classify(tags, Some(f64::INFINITY)) {
+                None => None,
+                Some(_) => match osm.area(id) {
+                    Ok(mp) => Some(mp),
+                    Err(b) => {
+                        *stats.broken.entry(b).or_default() += 1;
+                        let name = tag(tags, "name").unwrap_or("unnamed");
+                        stats.skipped.push(format!("{id} {name} ({b})"));
+                        continue;
+                    }
+                },
+            },
+        };
+        let area_m2 = area.as_ref().map(|mp| round_to(mp.geodesic_area_unsigned(), 1));
+        let Some((category, osm_tag)) = classify(tags, area_m2) else {
+            stats.unmapped += 1;
+            let key = ["amenity", "shop", "leisure"]
+                .iter()
+                .find_map(|k| tag(tags, k).map(|v| format!("{k}={v}")))
+                .unwrap_or_default();
+            *stats.unmapped_by_tag.entry(key).or_default() += 1;
+            continue;
+        };
+        if tag(tags, "amenity") == Some("school") {
+            match isced_levels(tags) {
+                None => stats.school_isced_absent += 1,
+                Some(l) if l.contains(&1) && l.contains(&2) => stats.school_isced_both += 1,
+                Some(_) => {}
+            }
+        }
+        let point = match (&area, id.kind) {
+            (Some(mp), _) => mp.interior_point(),
+            (None, Kind::Node) => osm.coords.get(&id.id).map(|&c| Point::from(c)),
+            (None, _) => None,
+        };
+        let Some(point) = point else {
+            *stats.broken.entry(Broken::Degenerate).or_default() += 1;
+            continue;
+        };
+        *stats.per_category.entry(category).or_default() += 1;
+        let mut props = JsonObject::new();
+        props.insert("id".into(), json!(id.to_string()));
+        props.insert("category".into(), json!(category));
+        props.insert("name".into(), json!(tag(tags, "name")));
+        if let Some(zh) = tag(tags, "name:zh") {
+            props.insert("name_zh".into(), json!(zh));
+        }
+        props.insert("osm_tag".into(), json!(osm_tag));
+        if let Some(a) = area_m2 {
+            props.insert("land_area_m2".into(), json!(a));
+        }
+        let position = vec![round_to(point.x(), 7), round_to(point.y(), 7)];
+        features.push((id, feature(GeometryValue::new_point(position), props)));
+    }
+    features.sort_by_key(|(id, _)| *id);
+    (features, stats)
+}
+
+// ---------------------------------------------------------------------------
+// main
+// ---------------------------------------------------------------------------
+
+struct Args {
+    pbf: PathBuf,
+    grid: PathBuf,
+    out: PathBuf,
+}
+
+fn parse_args() -> BoxResult<Args> {
+    let mut args = Args {
+        pbf: PathBuf::from("data/source/Helsinki.osm.pbf"),
+        grid: PathBuf::from("data/source/population_grid_2020.geojson"),
+        out: PathBuf::from("data"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let slot = match flag.as_str() {
+            "--pbf" => &mut args.pbf,
+            "--grid" => &mut args.grid,
+            "--out" => &mut args.out,
+            "-h" | "--help" => {
+                println!(
+                    "usage: prepare_sample [--pbf data/source/Helsinki.osm.pbf] \
+                     [--grid data/source/population_grid_2020.geojson] [--out data]"
+                );
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument `{other}` (try --help)").into()),
+        };
+        *slot = it.next().map(PathBuf::from).ok_or_else(|| format!("{flag} needs a value"))?;
+    }
+    Ok(args)
+}
+
+fn main() -> BoxResult<()> {
+    let args = parse_args()?;
+    let osm = read_osm(&args.pbf)?;
+    let cells = read_grid(&args.grid)?;
+    println!(
+        "read {}: {} nodes, {} ways, {} relations",
+        args.pbf.display(),
+        osm.coords.len(),
+        osm.ways.len(),
+        osm.relations.len()
+    );
+    println!("read {}: {} cells", args.grid.display(), cells.len());
+    fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+
+    // Residences
+    let (residences, rs) = build_residences(&osm, &cells);
+    let features: Vec<Feature> = residences.iter().map(residence_feature).collect();
+    let mut extra = JsonObject::new();
+    extra.insert("name".into(), json!("residences"));
+    extra.insert("attribution".into(), json!(ATTRIBUTION));
+    let path = args.out.join("residences.geojson");
+    write_collection(&path, &features, extra)?;
+    println!("\nwrote {}: {} residential buildings", path.display(), residences.len());
+    for (rule, n) in &rs.by_rule {
+        println!("  {n:5}  {rule}");
+    }
+    for (b, n) in &rs.broken {
+        println!("  {n:5}  candidate buildings skipped: {b}");
+    }
+    println!("  landuse=residential areas: {} ({} broken)", rs.landuse_areas, rs.landuse_broken);
+    println!(
+        "  households: {} ({} buildings without building:levels use the default {DEFAULT_LEVELS})",
+        rs.households, rs.levels_defaulted
+    );
+    println!("  grid: {} cells, population {:.0}; {} cells used", rs.cells_total, rs.grid_population, rs.cells_used);
+    println!("  population allocated from grid: {:.1}", rs.allocated);
+    println!(
+        "  population of {} populated cells with no building (not spread): {:.1}",
+        rs.unallocated_cells, rs.unallocated
+    );
+    println!(
+        "  buildings outside populated cells: {} (estimated population {:.1})",
+        rs.estimated_buildings, rs.estimated_population
+    );
+
+    // Services
+    let (services, ss) = build_services(&osm);
+    let mut extra = JsonObject::new();
+    extra.insert("name".into(), json!("services"));
+    extra.insert("attribution".into(), json!(ATTRIBUTION.split("; ").next()));
+    let path = args.out.join("services.geojson");
+    let features: Vec<Feature> = services.into_iter().map(|(_, f)| f).collect();
+    write_collection(&path, &features, extra)?;
+    println!("\nwrote {}: {} services", path.display(), features.len());
+    for c in CATEGORIES {
+        let n = ss.per_category.get(c).copied().unwrap_or(0);
+        println!("  {n:5}  {c}{}", if n == 0 { "  (EMPTY)" } else { "" });
+    }
+    for (b, n) in &ss.broken {
+        println!("  {n:5}  mapped areas skipped: {b}");
+    }
+    for s in &ss.skipped {
+        println!("         {s}");
+    }
+    println!(
+        "  schools: {} without isced:level (-> primary_school), {} with both 1 and 2 (-> primary_school)",
+        ss.school_isced_absent, ss.school_isced_both
+    );
+    println!("  amenity/shop/leisure objects not mapped: {}", ss.unmapped);
+    let mut top: Vec<_> = ss.unmapped_by_tag.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let top: Vec<String> = top.iter().take(10).map(|(k, n)| format!("{k} {n}")).collect();
+    println!("    most frequent: {}", top.join(", "));
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! The analysis: straight-line distance from every residence to the nearest facility serving
+//! each category, coverage against the profile's radii, missing categories and complete life
+//! circles per residence, reach per facility, and the study-area summary.
+//!
+//! [`analyze`] ties it together; results are deterministic for any thread count (parallel work
+//! writes to fixed slots, sums are taken sequentially in input order).
+
+mod summary;
+
+use rayon::prelude::*;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+use crate::crs::LocalProjection;
+use crate::error::{Error, Result};
+use crate::index::{FacilityIndex, hilbert_order};
+use crate::model::{Facility, Residence};
+use crate::standards::StandardProfile;
+
+pub use summary::{CategorySummary, Summary};
+
+/// Options of an analysis.
+#[derive(Debug, Clone)]
+pub struct AnalysisOptions {
+    /// Walking distance ÷ straight-line distance; radii are divided by it (default 1.0).
+    pub detour: f64,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions { detour: 1.0 }
+    }
+}
+
+/// The life-circle tiers reported per residence, with their output suffix.
+pub const TIERS: [(&str, &str); 3] =
+    [("5min", "complete_5min"), ("10min", "complete_10min"), ("15min", "complete_15min")];
+
+/// Distances and nearest facilities, residence-major (`residence * categories + category`).
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    categories: usize,
+    /// Distance in metres rounded to 0.1; NaN when no facility serves the category.
+    dist: Vec<f64>,
+    /// Facility index; `u32::MAX` when none.
+    nearest: Vec<u32>,
+}
+
+impl Coverage {
+    /// Distance from residence `r` to the nearest facility serving category `c`, metres (0.1 m).
+    #[inline]
+    pub fn distance(&self, r: usize, c: usize) -> Option<f64> {
+        let d = self.dist[r * self.categories + c];
+        (!d.is_nan()).then_some(d)
+    }
+
+    /// Index (in the facility list) of the nearest facility serving category `c`.
+    #[inline]
+    pub fn nearest(&self, r: usize, c: usize) -> Option<usize> {
+        let n = self.nearest[r * self.categories + c];
+        (n != u32::MAX).then_some(n as usize)
+    }
+}
+
+/// How many households and residents lie within a facility's radius.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Reach {
+    /// Households within the radius.
+    pub households: f64,
+    /// Residents within the radius.
+    pub population: f64,
+}
+
+/// What one residence lacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidenceVerdict {
+    /// Required categories not covered, in profile order.
+    pub missing: Vec<usize>,
+    /// Whether the 5-, 10- and 15-minute life circles are complete.
+    pub complete: [bool; 3],
+}
+
+/// A finished analysis.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The profile judged against.
+    pub profile: StandardProfile,
+    /// The options used.
+    pub options: AnalysisOptions,
+    /// Straight-line radius per category (walking radius ÷ detour), metres.
+    pub radii_m: Vec<Option<f64>>,
+    /// Residences in input order.
+    pub residences: Vec<Residence>,
+    /// Facilities in input order.
+    pub facilities: Vec<Facility>,
+    /// The local projection distances were measured in.
+    pub projection: LocalProjection,
+    /// Per residence and category: distance and nearest facility.
+    pub coverage: Coverage,
+    /// Per facility: households and population within its category's radius.
+    pub reach: Vec<Option<Reach>>,
+    /// Tier ranks for `TIERS`.
+    tier_ranks: [u8; 3],
+}
+
+/// Projects residences' and facilities' representative points into a transverse Mercator
+/// centred on their common bounding box. `None` when both are empty.
+pub fn project(residences: &mut [Residence], facilities: &mut [Facility]) -> Option<LocalProjection> {
+    let proj = LocalProjection::centred_on(
+        residences.iter().map(|r| r.lonlat).chain(facilities.iter().map(|f| f.lonlat)).map(|p| (p[0], p[1])),
+    )?;
+    residences.par_iter_mut().for_each(|r| r.xy = proj.forward(r.lonlat[0], r.lonlat[1]));
+    facilities.par_iter_mut().for_each(|f| f.xy = proj.forward(f.lonlat[0], f.lonlat[1]));
+    Some(proj)
+}
+
+/// Rounds metres to 0.1 m, the precision distances are written and judged at.
+#[inline]
+pub fn round_decimetre(d: f64) -> f64 {
+    (d * 10.0).round() / 10.0
+}
+
+/// Runs the straight-line analysis. Residences and facilities must hold their lon/lat; they are
+/// projected here.
+pub fn analyze(
+    profile: StandardProfile,
+    mut residences: Vec<Residence>,
+    mut facilities: Vec<Facility>,
+    options: AnalysisOptions,
+) -> Result<Analysis> {
+    if !(options.detour.is_finite() && options.detour >= 1.0) {
+        return Err(Error::Option(format!("--detour {} must be a number ≥ 1.0", options.detour)));
+    }
+    let mut tier_ranks = [0u8; 3];
+    for (k, (id, _)) in TIERS.iter().enumerate() {
+        tier_ranks[k] = profile.rank_of(id).ok_or_else(|| Error::Profile {
+            profile: profile.id.clone(),
+            message: format!("has no tier '{id}' (needed for complete_{id})"),
+        })?;
+    }
+    let projection = project(&mut residences, &mut facilities)
+        .ok_or_else(|| Error::Option("no residences and no facilities to analyse".into()))?;
+    let radii_m: Vec<Option<f64>> = profile.categories.iter().map(|c| c.radius_m.map(|r| r / options.detour)).collect();
+    let index = FacilityIndex::build(&profile, &facilities);
+    let coverage = nearest_all(&index, &residences, profile.categories.len());
+    let reach = facility_reach(&residences, &facilities, &radii_m);
+    Ok(Analysis { profile, options, radii_m, residences, facilities, projection, coverage, reach, tier_ranks })
+}
+
+/// Distance to the nearest facility of every category for every residence, in parallel over
+/// residences taken in Hilbert order.
+fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usize) -> Coverage {
+    let points: Vec<[f64; 2]> = residences.iter().map(|r| r.xy).collect();
+    let order = hilbert_order(&points);
+    let mut sorted_dist = vec![f64::NAN; residences.len() * categories];
+    let mut sorted_near = vec![u32::MAX; residences.len() * categories];
+    if categories > 0 {
+        sorted_dist
+            .par_chunks_mut(categories)
+            .zip(sorted_near.par_chunks_mut(categories))
+            .zip(order.par_iter())
+            .with_min_len(256)
+            .for_each(|((dist, near), &r)| {
+                let xy = points[r as usize];
+                for c in 0..categories {
+                    if let Some((f, d)) = index.nearest(c, xy) {
+                        dist[c] = round_decimetre(d);
+                        near[c] = f;
+                    }
+                }
+            });
+    }
+    let mut dist = vec![f64::NAN; sorted_dist.len()];
+    let mut nearest = vec![u32::MAX; sorted_near.len()];
+    for (k, &r) in order.iter().enumerate() {
+        let (src, dst) = (k * categories, r as usize * categories);
+        dist[dst..dst + categories].copy_from_slice(&sorted_dist[src..src + categories]);
+        nearest[dst..dst + categories].copy_from_slice(&sorted_near[src..src + categories]);
+    }
+    Coverage { categories, dist, nearest }
+}
+
+/// Households and population within each facility's radius (its own category's); `None` for a
+/// category without radius.
+fn facility_reach(residences: &[Residence], facilities: &[Facility], radii_m: &[Option<f64>]) -> Vec<Option<Reach>> {
+    let tree: RTree<GeomWithData<[f64; 2], u32>> =
+        RTree::bulk_load(residences.iter().enumerate().map(|(i, r)| GeomWithData::new(r.xy, i as u32)).collect());
+    facilities
+        .par_iter()
+        .map(|f| {
+            let r = radii_m[f.category]?;
+            let mut hits: Vec<u32> = tree
+                .locate_within_distance(f.xy, r * r)
+                .filter(|p| {
+                    let g = p.geom();
+                    round_decimetre(((g[0] - f.xy[0]).powi(2) + (g[1] - f.xy[1]).powi(2)).sqrt()) <= r
+                })
+                .map(|p| p.data)
+                .collect();
+            hits.sort_unstable();
+            let mut reach = Reach::default();
+            for i in hits {
+                reach.households += residences[i as usize].households;
+                reach.population += residences[i as usize].population;
+            }
+            Some(reach)
+        })
+        .collect()
+}
+
+impl Analysis {
+    /// Whether residence `r` is covered for category `c`: `None` when the category has no
+    /// radius; `false` when no facility serves it.
+    #[inline]
+    pub fn covered(&self, r: usize, c: usize) -> Option<bool> {
+        let radius = self.radii_m[c]?;
+        Some(self.coverage.distance(r, c).is_some_and(|d| d <= radius))
+    }
+
+    /// Missing required categories and complete tiers of residence `r`.
+    pub fn verdict(&self, r: usize) -> ResidenceVerdict {
+        let mut missing = Vec::new();
+        let mut worst_missing_rank = u8::MAX;
+        for (c, cat) in self.profile.categories.iter().enumerate() {
+            if cat.required && self.covered(r, c) == Some(false) {
+                missing.push(c);
+                // A required category without a tier blocks every tier.
+                let rank = self.profile.tier_rank(cat).unwrap_or(0);
+                worst_missing_rank = worst_missing_rank.min(rank);
+            }
+        }
+        let complete = self.tier_ranks.map(|t| worst_missing_rank > t);
+        ResidenceVerdict { missing, complete }
+    }
+
+    /// The study-area summary (what summary.json holds).
+    pub fn summary(&self) -> Summary {
+        summary::summarise(self)
+    }
+}

@@ -1,0 +1,160 @@
+//! The study-area summary: per category, facilities and the households and population covered;
+//! shares of complete 5-, 10- and 15-minute life circles. Shares are fractions 0–1 with all
+//! households as denominator (a null distance counts as not covered).
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::Analysis;
+
+/// Summary of one category.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategorySummary {
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Tier id, if any.
+    pub tier: Option<String>,
+    /// Straight-line radius used (walking radius ÷ detour), metres; null when none.
+    pub radius_m: Option<f64>,
+    /// Walking radius from the profile, metres.
+    pub walk_radius_m: Option<f64>,
+    /// Whether it is required.
+    pub required: bool,
+    /// The cohort it serves.
+    pub cohort: &'static str,
+    /// Facilities of this very category.
+    pub facilities: usize,
+    /// Facilities meeting this need, including those that "also serve" it.
+    pub serving_facilities: usize,
+    /// Households within the radius of a serving facility (null without radius).
+    pub covered_households: Option<f64>,
+    /// Residents within the radius of a serving facility (null without radius).
+    pub covered_population: Option<f64>,
+    /// covered_households ÷ all households.
+    pub covered_share: Option<f64>,
+    /// covered_population ÷ all residents.
+    pub covered_population_share: Option<f64>,
+}
+
+/// The summary written to summary.json.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// Profile id.
+    pub standard: String,
+    /// "euclidean" (straight line) or "network".
+    pub distance_model: &'static str,
+    /// Detour factor radii were divided by.
+    pub detour: f64,
+    /// Number of residences.
+    pub residences: usize,
+    /// Total households.
+    pub households: f64,
+    /// Total residents.
+    pub population: f64,
+    /// Per category, in profile order.
+    #[serde(serialize_with = "ordered_map")]
+    pub categories: Vec<(String, CategorySummary)>,
+    /// Share of households whose 5-minute life circle is complete.
+    pub complete_share_5min: Option<f64>,
+    /// Share of households whose 10-minute life circle is complete.
+    pub complete_share_10min: Option<f64>,
+    /// Share of households whose 15-minute life circle is complete.
+    pub complete_share_15min: Option<f64>,
+    /// Facilities analysed.
+    pub facilities: usize,
+    /// The local projection distances were measured in.
+    pub local_projection: String,
+    /// The CRS of the written layers.
+    pub out_crs: String,
+    /// Category names in the services layer that matched no category, with their counts.
+    pub unknown_categories: std::collections::BTreeMap<String, usize>,
+}
+
+fn ordered_map<S: Serializer>(v: &[(String, CategorySummary)], s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (k, c) in v {
+        m.serialize_entry(k, c)?;
+    }
+    m.end()
+}
+
+/// Rounds a count to 0.1 for output.
+fn count(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Rounds a share to 1e-6 for output; `None` when the denominator is zero.
+fn share(part: f64, whole: f64) -> Option<f64> {
+    (whole > 0.0).then(|| ((part / whole) * 1e6).round() / 1e6)
+}
+
+pub(super) fn summarise(a: &Analysis) -> Summary {
+    let n_cat = a.profile.categories.len();
+    let households: f64 = a.residences.iter().map(|r| r.households).sum();
+    let population: f64 = a.residences.iter().map(|r| r.population).sum();
+    let mut cov_hh = vec![0.0; n_cat];
+    let mut cov_pop = vec![0.0; n_cat];
+    let mut complete_hh = [0.0; 3];
+    for (r, res) in a.residences.iter().enumerate() {
+        for c in 0..n_cat {
+            if a.covered(r, c) == Some(true) {
+                cov_hh[c] += res.households;
+                cov_pop[c] += res.population;
+            }
+        }
+        let v = a.verdict(r);
+        for (sum, complete) in complete_hh.iter_mut().zip(v.complete) {
+            if complete {
+                *sum += res.households;
+            }
+        }
+    }
+    let mut own = vec![0usize; n_cat];
+    for f in &a.facilities {
+        own[f.category] += 1;
+    }
+    let categories = a
+        .profile
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(c, cat)| {
+            let judged = a.radii_m[c].is_some();
+            let serving = a.profile.served_by(c).iter().map(|&s| own[s]).sum();
+            let summary = CategorySummary {
+                name_zh: cat.name_zh.clone(),
+                name_en: cat.name_en.clone(),
+                tier: cat.tier.clone(),
+                radius_m: a.radii_m[c],
+                walk_radius_m: cat.radius_m,
+                required: cat.required,
+                cohort: cat.cohort.as_str(),
+                facilities: own[c],
+                serving_facilities: serving,
+                covered_households: judged.then(|| count(cov_hh[c])),
+                covered_population: judged.then(|| count(cov_pop[c])),
+                covered_share: if judged { share(cov_hh[c], households) } else { None },
+                covered_population_share: if judged { share(cov_pop[c], population) } else { None },
+            };
+            (cat.id.clone(), summary)
+        })
+        .collect();
+    Summary {
+        standard: a.profile.id.clone(),
+        distance_model: "euclidean",
+        detour: a.options.detour,
+        residences: a.residences.len(),
+        households: count(households),
+        population: count(population),
+        categories,
+        complete_share_5min: share(complete_hh[0], households),
+        complete_share_10min: share(complete_hh[1], households),
+        complete_share_15min: share(complete_hh[2], households),
+        facilities: a.facilities.len(),
+        local_projection: a.projection.describe(),
+        out_crs: "WGS84 (EPSG:4326)".to_owned(),
+        unknown_categories: Default::default(),
+    }
+}

@@ -1,0 +1,349 @@
+//! Turns a raw [`Layer`] into validated model types: resolves field roles, checks every value,
+//! converts coordinates to WGS84 (catching NaN, out-of-range, swapped and un-declared projected
+//! coordinates) and picks each feature's representative point.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::{Coord, GeodesicArea, Geometry, InteriorPoint};
+
+use crate::crs::Crs;
+use crate::error::{Error, Location, Result};
+use crate::io::fields::{FieldMap, Role};
+use crate::io::layer::{Layer, RawFeature, Value};
+use crate::model::{Facility, Residence};
+use crate::standards::StandardProfile;
+
+/// China's 2020 census average household size (persons per household), the default for
+/// deriving population from households and back.
+pub const DEFAULT_HOUSEHOLD_SIZE: f64 = 2.62;
+
+/// Which input a layer is, for messages and flag hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerRole {
+    /// The residences layer (`--residences`).
+    Residences,
+    /// The services layer (`--services`).
+    Services,
+}
+
+impl LayerRole {
+    fn crs_flag(self) -> &'static str {
+        match self {
+            LayerRole::Residences => "--residences-crs",
+            LayerRole::Services => "--services-crs",
+        }
+    }
+}
+
+/// How to read residences' numbers.
+#[derive(Debug, Clone)]
+pub struct ResidenceOptions {
+    /// Persons per household, to derive a missing population (or households).
+    pub household_size: f64,
+    /// Households to assume for a feature that has neither households nor population.
+    pub default_households: Option<f64>,
+}
+
+impl Default for ResidenceOptions {
+    fn default() -> Self {
+        ResidenceOptions { household_size: DEFAULT_HOUSEHOLD_SIZE, default_households: None }
+    }
+}
+
+/// Services as loaded, with the category names that matched no category of the profile.
+#[derive(Debug, Clone, Default)]
+pub struct FacilityLoad {
+    /// Facilities whose category is known.
+    pub facilities: Vec<Facility>,
+    /// Unknown category names and how many features carried each (skipped).
+    pub unknown_categories: BTreeMap<String, usize>,
+}
+
+/// Reads a value as a number: empty is `None`, text must parse, NaN and infinity are errors.
+pub fn number(value: &Value, at: &Location) -> Result<Option<f64>> {
+    let n = match value {
+        Value::Null => return Ok(None),
+        Value::Number(n) => *n,
+        Value::Bool(_) => return Err(Error::input(at.clone(), "is true/false, expected a number")),
+        Value::Text(t) => {
+            let t = t.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<f64>().map_err(|_| Error::input(at.clone(), format!("'{t}' is not a number")))?
+        }
+    };
+    if !n.is_finite() {
+        return Err(Error::input(at.clone(), format!("{n} is not a finite number")));
+    }
+    Ok(Some(n))
+}
+
+/// A derived count, rounded to 1e-6 so that 10 × 2.62 is written as 26.2.
+fn derived(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn non_negative(value: &Value, at: &Location) -> Result<Option<f64>> {
+    match number(value, at)? {
+        Some(n) if n < 0.0 => Err(Error::input(at.clone(), format!("{n} is negative"))),
+        other => Ok(other),
+    }
+}
+
+/// The CRS a layer's coordinates are in: the flag's, else the file's declaration, else WGS84.
+/// The boolean says whether it was given (by flag or file) rather than assumed.
+pub fn effective_crs(layer: &Layer, flag: Option<&Crs>) -> (Crs, bool) {
+    match (flag, &layer.declared_crs) {
+        (Some(c), _) => (c.clone(), true),
+        (None, Some(c)) => (c.clone(), true),
+        (None, None) => (Crs::Wgs84, false),
+    }
+}
+
+/// Converts one coordinate to WGS84, with errors that say what looks wrong.
+fn coord_to_wgs84(c: Coord<f64>, crs: &Crs, given: bool, role: LayerRole, at: &Location) -> Result<Coord<f64>> {
+    let (x, y) = (c.x, c.y);
+    if !x.is_finite() || !y.is_finite() {
+        return Err(Error::input(at.clone(), format!("coordinate ({x}, {y}) is not a finite number")));
+    }
+    if crs.is_geographic() && (x.abs() > 180.0 || y.abs() > 90.0) {
+        let msg = if x.abs() > 1000.0 || y.abs() > 1000.0 {
+            if given {
+                format!("coordinate ({x}, {y}) is out of range for {}", crs.label())
+            } else {
+                format!(
+                    "coordinate ({x}, {y}) looks projected (metres) but the layer declares no CRS and \
+                     lon/lat (WGS84) was assumed: add a .prj or a GeoJSON crs member, or pass {} EPSG:n \
+                     (e.g. EPSG:4547 for CGCS2000 3-degree Gauss-Kruger CM 117E)",
+                    role.crs_flag()
+                )
+            }
+        } else if x.abs() <= 90.0 && y.abs() <= 180.0 {
+            format!(
+                "latitude {y} is out of range [-90, 90]: longitude and latitude look swapped \
+                 (coordinates must be [longitude, latitude])"
+            )
+        } else {
+            format!("coordinate ({x}, {y}) is out of range: longitude must be within ±180 and latitude within ±90")
+        };
+        return Err(Error::input(at.clone(), msg));
+    }
+    let (lon, lat) = crs.to_wgs84(x, y).map_err(|source| Error::Crs { context: at.to_string(), source })?;
+    if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
+        return Err(Error::input(
+            at.clone(),
+            format!("coordinate ({x}, {y}) in {} falls outside the world ({lon}, {lat})", crs.label()),
+        ));
+    }
+    Ok(Coord { x: lon, y: lat })
+}
+
+/// Converts a geometry to WGS84.
+pub fn geometry_to_wgs84(
+    g: &Geometry<f64>,
+    crs: &Crs,
+    given: bool,
+    role: LayerRole,
+    at: &Location,
+) -> Result<Geometry<f64>> {
+    use geo::MapCoords;
+    g.try_map_coords(|c| coord_to_wgs84(c, crs, given, role, at))
+}
+
+/// The representative point of a residence or facility geometry: the point itself, or a
+/// polygon's interior point (always inside the polygon, unlike the centroid).
+pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &Location) -> Result<[f64; 2]> {
+    let p = match g {
+        Geometry::Point(p) => Some(*p),
+        Geometry::MultiPoint(mp) if mp.0.len() == 1 => Some(mp.0[0]),
+        Geometry::Polygon(p) => p.interior_point(),
+        Geometry::MultiPolygon(mp) => mp.interior_point(),
+        other => {
+            let kind = match other {
+                Geometry::MultiPoint(_) => "MultiPoint with several points",
+                Geometry::LineString(_) | Geometry::Line(_) => "LineString",
+                Geometry::MultiLineString(_) => "MultiLineString",
+                Geometry::GeometryCollection(_) => "GeometryCollection",
+                _ => "this geometry type",
+            };
+            let allowed = match role {
+                LayerRole::Residences => "Point, Polygon or MultiPolygon",
+                LayerRole::Services => "Point, Polygon or MultiPolygon",
+            };
+            return Err(Error::input(at.clone(), format!("{kind} is not supported here: use {allowed}")));
+        }
+    };
+    p.map(|p| [p.x(), p.y()])
+        .ok_or_else(|| Error::input(at.clone(), "polygon is empty or degenerate: it has no interior point"))
+}
+
+struct FeatureContext<'a> {
+    layer: &'a Layer,
+    id_col: Option<usize>,
+}
+
+impl FeatureContext<'_> {
+    fn id_of(&self, f: &RawFeature) -> String {
+        self.id_col.and_then(|c| f.value(c).to_text()).or_else(|| f.fid.clone()).unwrap_or_else(|| f.index.to_string())
+    }
+    fn at(&self, f: &RawFeature, id: &str) -> Location {
+        Location::file(&self.layer.path).feature(f.index, Some(id))
+    }
+    fn field_name(&self, col: usize) -> &str {
+        &self.layer.fields[col]
+    }
+}
+
+fn check_unique(ids: &mut HashMap<String, usize>, id: &str, at: &Location, id_field: &str, index: usize) -> Result<()> {
+    if let Some(first) = ids.insert(id.to_owned(), index) {
+        return Err(Error::input(at.field(id_field), format!("duplicate id '{id}' (also feature {first})")));
+    }
+    Ok(())
+}
+
+fn geometry_of(f: &RawFeature, at: &Location) -> Result<Geometry<f64>> {
+    f.geometry.clone().ok_or_else(|| Error::input(at.field("geometry"), "geometry is null"))
+}
+
+/// Builds residences from a layer.
+pub fn residences_from_layer(
+    layer: &Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    opts: &ResidenceOptions,
+) -> Result<Vec<Residence>> {
+    let file = Location::file(&layer.path);
+    if layer.features.is_empty() {
+        return Err(Error::input(file, "the residences layer has no features"));
+    }
+    let (crs, given) = effective_crs(layer, crs_flag);
+    let ctx = FeatureContext { layer, id_col: fields.find_in(Role::Id, layer)? };
+    let hh_col = fields.find_in(Role::Households, layer)?;
+    let pop_col = fields.find_in(Role::Population, layer)?;
+    let eld_col = fields.find_in(Role::Elderly, layer)?;
+    let mut ids = HashMap::with_capacity(layer.features.len());
+    let mut out = Vec::with_capacity(layer.features.len());
+    for f in &layer.features {
+        let id = ctx.id_of(f);
+        let at = ctx.at(f, &id);
+        check_unique(&mut ids, &id, &at, ctx.id_col.map_or("id", |c| ctx.field_name(c)), f.index)?;
+        let read = |col: Option<usize>| -> Result<Option<f64>> {
+            match col {
+                Some(c) => non_negative(f.value(c), &at.field(ctx.field_name(c))),
+                None => Ok(None),
+            }
+        };
+        let hh = read(hh_col)?;
+        let pop = read(pop_col)?;
+        let elderly = read(eld_col)?;
+        let (households, population) = match (hh, pop) {
+            (Some(h), Some(p)) => (h, p),
+            (Some(h), None) => (h, derived(h * opts.household_size)),
+            (None, Some(p)) => (derived(p / opts.household_size), p),
+            (None, None) => match opts.default_households {
+                Some(h) => (h, derived(h * opts.household_size)),
+                None => {
+                    let name = hh_col.map_or("households", |c| ctx.field_name(c));
+                    return Err(Error::input(
+                        at.field(name),
+                        "no households and no population: give one of them, or a default with --default-households N",
+                    ));
+                }
+            },
+        };
+        if let (Some(e), Some(c)) = (elderly, eld_col)
+            && e > population + 1e-9
+        {
+            return Err(Error::input(
+                at.field(ctx.field_name(c)),
+                format!("{e} elderly is more than the population {population}"),
+            ));
+        }
+        let gat = at.field("geometry");
+        let geometry = geometry_to_wgs84(&geometry_of(f, &at)?, &crs, given, LayerRole::Residences, &gat)?;
+        let lonlat = representative_point(&geometry, LayerRole::Residences, &gat)?;
+        out.push(Residence { id, households, population, elderly, geometry, lonlat, xy: [0.0, 0.0] });
+    }
+    Ok(out)
+}
+
+/// Builds facilities from a layer, resolving each `category` against the profile.
+/// Unknown categories are counted and skipped, or are an error when `strict`.
+pub fn facilities_from_layer(
+    layer: &Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    profile: &StandardProfile,
+    strict: bool,
+) -> Result<FacilityLoad> {
+    let file = Location::file(&layer.path);
+    if layer.features.is_empty() {
+        return Err(Error::input(file, "the services layer has no features"));
+    }
+    let (crs, given) = effective_crs(layer, crs_flag);
+    let ctx = FeatureContext { layer, id_col: fields.find_in(Role::Id, layer)? };
+    let cat_col = fields.find_in(Role::Category, layer)?.ok_or_else(|| {
+        Error::input(
+            file.field("category"),
+            format!(
+                "no category field (looked for {}); name it with --field category=NAME",
+                Role::Category.aliases().join(", ")
+            ),
+        )
+    })?;
+    let name_col = fields.find_in(Role::Name, layer)?;
+    let cap_col = fields.find_in(Role::Capacity, layer)?;
+    let land_col = fields.find_in(Role::LandArea, layer)?;
+    let floor_col = fields.find_in(Role::FloorArea, layer)?;
+    let mut ids = HashMap::with_capacity(layer.features.len());
+    let mut load = FacilityLoad::default();
+    for f in &layer.features {
+        let id = ctx.id_of(f);
+        let at = ctx.at(f, &id);
+        check_unique(&mut ids, &id, &at, ctx.id_col.map_or("id", |c| ctx.field_name(c)), f.index)?;
+        let cat_at = at.field(ctx.field_name(cat_col));
+        let Some(cat_text) = f.value(cat_col).to_text().filter(|t| !t.trim().is_empty()) else {
+            return Err(Error::input(cat_at, "category is empty"));
+        };
+        let Some(category) = profile.category_index(&cat_text) else {
+            if strict {
+                return Err(Error::input(
+                    cat_at,
+                    format!(
+                        "unknown category '{cat_text}' for profile {} (see `lifecircle standards show {}`)",
+                        profile.id, profile.id
+                    ),
+                ));
+            }
+            *load.unknown_categories.entry(cat_text.trim().to_owned()).or_insert(0) += 1;
+            continue;
+        };
+        let read = |col: Option<usize>| -> Result<Option<f64>> {
+            match col {
+                Some(c) => non_negative(f.value(c), &at.field(ctx.field_name(c))),
+                None => Ok(None),
+            }
+        };
+        let gat = at.field("geometry");
+        let geometry = geometry_to_wgs84(&geometry_of(f, &at)?, &crs, given, LayerRole::Services, &gat)?;
+        let lonlat = representative_point(&geometry, LayerRole::Services, &gat)?;
+        let polygon_area = match &geometry {
+            Geometry::Polygon(p) => Some(p.geodesic_area_unsigned()),
+            Geometry::MultiPolygon(p) => Some(p.geodesic_area_unsigned()),
+            _ => None,
+        };
+        load.facilities.push(Facility {
+            id,
+            category,
+            name: name_col.and_then(|c| f.value(c).to_text()),
+            capacity: read(cap_col)?,
+            land_area_m2: read(land_col)?.or(polygon_area),
+            floor_area_m2: read(floor_col)?,
+            geometry,
+            lonlat,
+            xy: [0.0, 0.0],
+        });
+    }
+    Ok(load)
+}

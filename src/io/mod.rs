@@ -1,0 +1,55 @@
+//! Reading inputs and writing results. Readers produce a [`Layer`] (geometry in the file's own
+//! CRS, attributes aligned to field names); [`load`] validates it into model types in WGS84;
+//! [`write`] writes the analysis layers.
+
+pub mod csv_read;
+pub mod fields;
+pub mod geojson_read;
+pub mod layer;
+pub mod load;
+pub mod output;
+pub mod shapefile;
+pub mod write;
+
+use std::path::Path;
+
+use encoding_rs::Encoding;
+
+pub use fields::{FieldMap, Role};
+pub use layer::{Layer, RawFeature, Value};
+
+use crate::error::{Error, Location, Result};
+
+/// Options for reading a layer.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Field-name overrides (`--field role=NAME`).
+    pub fields: FieldMap,
+    /// Encoding of DBF text when no .cpg says (`--dbf-encoding`).
+    pub dbf_encoding: Option<&'static Encoding>,
+    /// Encoding of a CSV (`--csv-encoding`); detected when `None`.
+    pub csv_encoding: Option<&'static Encoding>,
+}
+
+/// Parses an encoding label such as `utf-8`, `gbk`, `gb18030`.
+pub fn parse_encoding(label: &str) -> Result<&'static Encoding> {
+    Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| Error::Option(format!("unknown text encoding '{label}': use utf-8, gbk or gb18030")))
+}
+
+/// Reads a layer, choosing the format by extension: `.geojson`/`.json`, `.shp`, `.csv`.
+pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
+    if !path.exists() {
+        return Err(Error::Read { path: path.into(), source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    match ext.as_str() {
+        "geojson" | "json" => geojson_read::read_geojson(path),
+        "shp" => shapefile::read_shapefile(path, opts.dbf_encoding),
+        "csv" | "txt" => csv_read::read_csv(path, opts.csv_encoding, &opts.fields),
+        _ => Err(Error::input(
+            Location::file(path),
+            "unknown file type: use .geojson/.json, .shp (with .dbf/.shx) or .csv",
+        )),
+    }
+}

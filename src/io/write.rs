@@ -1,0 +1,442 @@
+//! Writers for the analysis layers: one column definition per layer (households, facilities)
+//! written as GeoJSON (RFC 7946, or with a `crs` member when not WGS84), CSV (UTF-8 with BOM)
+//! or a point shapefile (field names cut to DBF's 10 characters by a fixed table).
+//!
+//! Shapefile field names: `id`, `households`, `population`, `elderly`, `d_<code>` (dist_),
+//! `n_<code>` (nearest_), `k_<code>` (ok_), `missing`, `miss_list`, `cmpl_5min`, `cmpl_10min`,
+//! `cmpl_15min`, `complete`, where `<code>` is the category's `dbf_code` (see
+//! `lifecircle standards show`); facilities: `id`, `category`, `name`, `capacity`, `land_m2`,
+//! `floor_m2`, `households`, `population`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use geo::{Coord, Geometry};
+
+use crate::analysis::{Analysis, Summary, TIERS};
+use crate::crs::Crs;
+use crate::error::{Error, Result};
+use crate::io::layer::Value;
+use crate::io::output::OutputDir;
+use crate::io::shapefile::{FieldKind, ShpField, write_point_shapefile};
+
+/// A layer format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutputFormat {
+    /// GeoJSON (always written).
+    GeoJson,
+    /// CSV, UTF-8 with BOM.
+    Csv,
+    /// ESRI shapefile (points).
+    Shp,
+}
+
+impl OutputFormat {
+    /// Parses `geojson`, `csv` or `shp`.
+    pub fn parse(s: &str) -> Result<OutputFormat> {
+        match s.trim().to_lowercase().as_str() {
+            "geojson" | "json" => Ok(OutputFormat::GeoJson),
+            "csv" => Ok(OutputFormat::Csv),
+            "shp" | "shapefile" => Ok(OutputFormat::Shp),
+            other => Err(Error::Option(format!("--format '{other}': use geojson, csv or shp"))),
+        }
+    }
+}
+
+/// One attribute column of an output layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Name in GeoJSON and CSV.
+    pub name: String,
+    /// Name in the DBF (≤ 10 characters).
+    pub dbf: String,
+    /// Kind for the DBF.
+    pub kind: FieldKind,
+}
+
+fn col(name: impl Into<String>, dbf: impl Into<String>, kind: FieldKind) -> Column {
+    Column { name: name.into(), dbf: dbf.into(), kind }
+}
+
+const TEXT: FieldKind = FieldKind::Text;
+const BOOL: FieldKind = FieldKind::Bool;
+const NUM1: FieldKind = FieldKind::Number { decimals: 1 };
+const NUM0: FieldKind = FieldKind::Number { decimals: 0 };
+
+/// Fills a row's values.
+type RowFn<'a> = Box<dyn Fn(usize, &mut Vec<Value>) + Sync + 'a>;
+/// A row's geometry (WGS84) and representative point.
+type GeometryFn<'a> = Box<dyn Fn(usize) -> (&'a Geometry<f64>, [f64; 2]) + Sync + 'a>;
+
+/// An output layer: columns, and for each row its values, geometry and representative point.
+pub struct Table<'a> {
+    /// Attribute columns.
+    pub columns: Vec<Column>,
+    /// Number of rows.
+    pub rows: usize,
+    row: RowFn<'a>,
+    geometry: GeometryFn<'a>,
+}
+
+impl Table<'_> {
+    /// Fills `out` with row `i`'s values.
+    pub fn values(&self, i: usize, out: &mut Vec<Value>) {
+        out.clear();
+        (self.row)(i, out);
+    }
+}
+
+fn opt_num(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, Value::Number)
+}
+
+/// The households layer: one row per residence.
+pub fn household_table(a: &Analysis) -> Table<'_> {
+    let p = &a.profile;
+    let has_elderly = a.residences.iter().any(|r| r.elderly.is_some());
+    let mut columns =
+        vec![col("id", "id", TEXT), col("households", "households", NUM1), col("population", "population", NUM1)];
+    if has_elderly {
+        columns.push(col("elderly", "elderly", NUM1));
+    }
+    for (c, cat) in p.categories.iter().enumerate() {
+        let code = p.dbf_code(c);
+        columns.push(col(format!("dist_{}", cat.id), format!("d_{code}"), NUM1));
+        columns.push(col(format!("nearest_{}", cat.id), format!("n_{code}"), TEXT));
+        if a.radii_m[c].is_some() {
+            columns.push(col(format!("ok_{}", cat.id), format!("k_{code}"), BOOL));
+        }
+    }
+    columns.push(col("missing", "missing", NUM0));
+    columns.push(col("missing_list", "miss_list", TEXT));
+    for (k, (_, name)) in TIERS.iter().enumerate() {
+        let dbf = ["cmpl_5min", "cmpl_10min", "cmpl_15min"][k];
+        columns.push(col(*name, dbf, BOOL));
+    }
+    columns.push(col("complete", "complete", BOOL));
+    let row = move |r: usize, out: &mut Vec<Value>| {
+        let res = &a.residences[r];
+        out.push(Value::Text(res.id.clone()));
+        out.push(Value::Number(res.households));
+        out.push(Value::Number(res.population));
+        if has_elderly {
+            out.push(opt_num(res.elderly));
+        }
+        for c in 0..a.profile.categories.len() {
+            out.push(opt_num(a.coverage.distance(r, c)));
+            out.push(a.coverage.nearest(r, c).map_or(Value::Null, |f| Value::Text(a.facilities[f].id.clone())));
+            if let Some(ok) = a.covered(r, c) {
+                out.push(Value::Bool(ok));
+            }
+        }
+        let v = a.verdict(r);
+        out.push(Value::Number(v.missing.len() as f64));
+        let list: Vec<&str> = v.missing.iter().map(|&c| a.profile.categories[c].id.as_str()).collect();
+        out.push(Value::Text(list.join(",")));
+        for k in 0..3 {
+            out.push(Value::Bool(v.complete[k]));
+        }
+        out.push(Value::Bool(v.complete[2]));
+    };
+    Table {
+        columns,
+        rows: a.residences.len(),
+        row: Box::new(row),
+        geometry: Box::new(move |r| (&a.residences[r].geometry, a.residences[r].lonlat)),
+    }
+}
+
+/// The facilities layer: one row per facility, with the households and population within its
+/// category's radius.
+pub fn facility_table(a: &Analysis) -> Table<'_> {
+    let columns = vec![
+        col("id", "id", TEXT),
+        col("category", "category", TEXT),
+        col("name", "name", TEXT),
+        col("capacity", "capacity", NUM1),
+        col("land_area_m2", "land_m2", NUM1),
+        col("floor_area_m2", "floor_m2", NUM1),
+        col("households", "households", NUM1),
+        col("population", "population", NUM1),
+    ];
+    let round1 = |x: f64| (x * 10.0).round() / 10.0;
+    let row = move |i: usize, out: &mut Vec<Value>| {
+        let f = &a.facilities[i];
+        out.push(Value::Text(f.id.clone()));
+        out.push(Value::Text(a.profile.categories[f.category].id.clone()));
+        out.push(f.name.clone().map_or(Value::Null, Value::Text));
+        out.push(opt_num(f.capacity));
+        out.push(opt_num(f.land_area_m2.map(round1)));
+        out.push(opt_num(f.floor_area_m2));
+        let reach = a.reach[i];
+        out.push(opt_num(reach.map(|r| round1(r.households))));
+        out.push(opt_num(reach.map(|r| round1(r.population))));
+    };
+    Table {
+        columns,
+        rows: a.facilities.len(),
+        row: Box::new(row),
+        geometry: Box::new(move |i| (&a.facilities[i].geometry, a.facilities[i].lonlat)),
+    }
+}
+
+fn werr(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write { path: path.into(), source }
+}
+
+/// Writes a number as JSON/CSV text: integers without a decimal point, otherwise the shortest
+/// representation that reads back to the same value.
+fn push_number(s: &mut String, x: f64) {
+    use std::fmt::Write as _;
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        let _ = write!(s, "{}", x as i64);
+    } else {
+        let _ = write!(s, "{x}");
+    }
+}
+
+/// Converts WGS84 lon/lat to the output CRS.
+fn out_coord(crs: &Crs, c: Coord<f64>) -> Result<Coord<f64>> {
+    match crs {
+        Crs::Wgs84 | Crs::Cgcs2000 => Ok(c),
+        _ => {
+            let (x, y) = crs
+                .from_wgs84(c.x, c.y)
+                .map_err(|source| Error::Crs { context: format!("writing in {}", crs.label()), source })?;
+            Ok(Coord { x, y })
+        }
+    }
+}
+
+struct CoordWriter<'c> {
+    crs: &'c Crs,
+    decimals: usize,
+}
+
+impl CoordWriter<'_> {
+    fn pos(&self, s: &mut String, c: Coord<f64>) -> Result<()> {
+        use std::fmt::Write as _;
+        let c = out_coord(self.crs, c)?;
+        let _ = write!(s, "[{:.*},{:.*}]", self.decimals, c.x, self.decimals, c.y);
+        Ok(())
+    }
+    fn line(&self, s: &mut String, coords: &[Coord<f64>]) -> Result<()> {
+        s.push('[');
+        for (i, c) in coords.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            self.pos(s, *c)?;
+        }
+        s.push(']');
+        Ok(())
+    }
+    fn polygon(&self, s: &mut String, p: &geo::Polygon<f64>) -> Result<()> {
+        s.push('[');
+        self.line(s, &p.exterior().0)?;
+        for r in p.interiors() {
+            s.push(',');
+            self.line(s, &r.0)?;
+        }
+        s.push(']');
+        Ok(())
+    }
+    fn geometry(&self, s: &mut String, g: &Geometry<f64>) -> Result<()> {
+        match g {
+            Geometry::Point(p) => {
+                s.push_str(r#"{"type":"Point","coordinates":"#);
+                self.pos(s, p.0)?;
+            }
+            Geometry::MultiPoint(mp) => {
+                s.push_str(r#"{"type":"MultiPoint","coordinates":"#);
+                let cs: Vec<Coord<f64>> = mp.0.iter().map(|p| p.0).collect();
+                self.line(s, &cs)?;
+            }
+            Geometry::LineString(l) => {
+                s.push_str(r#"{"type":"LineString","coordinates":"#);
+                self.line(s, &l.0)?;
+            }
+            Geometry::MultiLineString(ml) => {
+                s.push_str(r#"{"type":"MultiLineString","coordinates":["#);
+                for (i, l) in ml.0.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    self.line(s, &l.0)?;
+                }
+                s.push(']');
+            }
+            Geometry::Polygon(p) => {
+                s.push_str(r#"{"type":"Polygon","coordinates":"#);
+                self.polygon(s, p)?;
+            }
+            Geometry::MultiPolygon(mp) => {
+                s.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
+                for (i, p) in mp.0.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    self.polygon(s, p)?;
+                }
+                s.push(']');
+            }
+            _ => {
+                s.push_str("null");
+                return Ok(());
+            }
+        }
+        s.push('}');
+        Ok(())
+    }
+}
+
+fn coord_decimals(crs: &Crs) -> usize {
+    if crs.is_geographic() { 7 } else { 3 }
+}
+
+/// Writes a table as a GeoJSON FeatureCollection.
+pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    let file = File::create(path).map_err(werr(path))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let mut head = String::from(r#"{"type":"FeatureCollection","#);
+    if let Some(urn) = crs.ogc_urn() {
+        head.push_str(r#""crs":{"type":"name","properties":{"name":"#);
+        head.push_str(&serde_json::to_string(&urn).unwrap_or_default());
+        head.push_str("}},");
+    }
+    head.push_str("\"features\":[\n");
+    w.write_all(head.as_bytes()).map_err(werr(path))?;
+    let names: Vec<String> = table.columns.iter().map(|c| serde_json::to_string(&c.name).unwrap_or_default()).collect();
+    let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
+    let mut values = Vec::with_capacity(table.columns.len());
+    let mut s = String::with_capacity(4096);
+    for i in 0..table.rows {
+        s.clear();
+        if i > 0 {
+            s.push_str(",\n");
+        }
+        s.push_str(r#"{"type":"Feature","geometry":"#);
+        cw.geometry(&mut s, (table.geometry)(i).0)?;
+        s.push_str(r#","properties":{"#);
+        table.values(i, &mut values);
+        for (k, v) in values.iter().enumerate() {
+            if k > 0 {
+                s.push(',');
+            }
+            s.push_str(&names[k]);
+            s.push(':');
+            match v {
+                Value::Null => s.push_str("null"),
+                Value::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+                Value::Number(x) => push_number(&mut s, *x),
+                Value::Text(t) => s.push_str(&serde_json::to_string(t).unwrap_or_default()),
+            }
+        }
+        s.push_str("}}");
+        w.write_all(s.as_bytes()).map_err(werr(path))?;
+    }
+    w.write_all(b"\n]}\n").map_err(werr(path))?;
+    w.flush().map_err(werr(path))?;
+    Ok(())
+}
+
+/// Writes a table as CSV (UTF-8 with BOM, so Excel shows Chinese), with the representative
+/// point as `lon`,`lat` (or `x`,`y` in a projected output CRS); null is an empty cell.
+pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    let file = File::create(path).map_err(werr(path))?;
+    let mut buf = BufWriter::with_capacity(1 << 20, file);
+    buf.write_all(b"\xEF\xBB\xBF").map_err(werr(path))?;
+    let mut w = csv::Writer::from_writer(buf);
+    let csv_err = |e: csv::Error| Error::Write { path: path.into(), source: std::io::Error::other(e) };
+    let (xn, yn) = if crs.is_geographic() { ("lon", "lat") } else { ("x", "y") };
+    let header = table.columns.iter().map(|c| c.name.as_str()).chain([xn, yn]);
+    w.write_record(header).map_err(csv_err)?;
+    let decimals = coord_decimals(crs);
+    let mut values = Vec::with_capacity(table.columns.len());
+    let mut cells: Vec<String> = Vec::with_capacity(table.columns.len() + 2);
+    for i in 0..table.rows {
+        table.values(i, &mut values);
+        cells.clear();
+        for v in &values {
+            let mut s = String::new();
+            match v {
+                Value::Null => {}
+                Value::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+                Value::Number(x) => push_number(&mut s, *x),
+                Value::Text(t) => s.push_str(t),
+            }
+            cells.push(s);
+        }
+        let p = (table.geometry)(i).1;
+        let c = out_coord(crs, Coord { x: p[0], y: p[1] })?;
+        cells.push(format!("{:.*}", decimals, c.x));
+        cells.push(format!("{:.*}", decimals, c.y));
+        w.write_record(&cells).map_err(csv_err)?;
+    }
+    w.flush().map_err(werr(path))?;
+    Ok(())
+}
+
+/// Writes a table as a point shapefile (representative points) with .prj and .cpg.
+pub fn write_shp(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    let fields: Vec<ShpField> = table.columns.iter().map(|c| ShpField { name: c.dbf.clone(), kind: c.kind }).collect();
+    let mut failure = None;
+    let rows = (0..table.rows).map_while(|i| {
+        let mut values = Vec::with_capacity(table.columns.len());
+        table.values(i, &mut values);
+        let p = (table.geometry)(i).1;
+        match out_coord(crs, Coord { x: p[0], y: p[1] }) {
+            Ok(c) => Some(([c.x, c.y], values)),
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        }
+    });
+    write_point_shapefile(path, &fields, rows, &crs.esri_wkt())?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// Extra formats besides GeoJSON.
+    pub formats: Vec<OutputFormat>,
+    /// CRS of the written layers.
+    pub out_crs: Crs,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { formats: vec![OutputFormat::GeoJson], out_crs: Crs::Wgs84 }
+    }
+}
+
+fn write_layer(out: &mut OutputDir, stem: &str, table: &Table, opts: &WriteOptions) -> Result<()> {
+    write_geojson(table, &out.file(&format!("{stem}.geojson")), &opts.out_crs)?;
+    if opts.formats.contains(&OutputFormat::Csv) {
+        write_csv(table, &out.file(&format!("{stem}.csv")), &opts.out_crs)?;
+    }
+    if opts.formats.contains(&OutputFormat::Shp) {
+        write_shp(table, &out.shapefile(stem), &opts.out_crs)?;
+    }
+    Ok(())
+}
+
+/// Writes households, facilities (in every requested format) and summary.json into `dir`,
+/// atomically. Returns the files written.
+pub fn write_outputs(a: &Analysis, summary: &Summary, dir: &Path, opts: &WriteOptions) -> Result<Vec<PathBuf>> {
+    let mut out = OutputDir::create(dir)?;
+    write_layer(&mut out, "households", &household_table(a), opts)?;
+    write_layer(&mut out, "facilities", &facility_table(a), opts)?;
+    let spath = out.file("summary.json");
+    let mut text = serde_json::to_string_pretty(summary)
+        .map_err(|e| Error::Write { path: spath.clone(), source: std::io::Error::other(e) })?;
+    text.push('\n');
+    std::fs::write(&spath, text).map_err(werr(&spath))?;
+    out.commit()
+}

@@ -1,0 +1,46 @@
+//! The plain types every later step works on: residences and facilities in WGS84 for output,
+//! with their representative point in local metres for distance work.
+
+use geo::Geometry;
+
+/// A residence (a building, a dwelling point or a block) and the people living there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residence {
+    /// Identifier from the input (`id` field or feature id), else the feature index.
+    pub id: String,
+    /// Number of households.
+    pub households: f64,
+    /// Number of residents.
+    pub population: f64,
+    /// Number of elderly residents, when the input gives it.
+    pub elderly: Option<f64>,
+    /// The input geometry, converted to WGS84 lon/lat.
+    pub geometry: Geometry<f64>,
+    /// The representative point (the point itself, or a polygon's interior point), WGS84 lon/lat.
+    pub lonlat: [f64; 2],
+    /// The representative point in the local projection, metres.
+    pub xy: [f64; 2],
+}
+
+/// A service facility of one category of the standard profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facility {
+    /// Identifier from the input (`id` field or feature id), else the feature index.
+    pub id: String,
+    /// Index of its category in the profile's category list.
+    pub category: usize,
+    /// Name, when given.
+    pub name: Option<String>,
+    /// Capacity (places, beds...), when given.
+    pub capacity: Option<f64>,
+    /// Land area in m², from the attribute, else the polygon's area, else unknown.
+    pub land_area_m2: Option<f64>,
+    /// Gross floor area in m², when given.
+    pub floor_area_m2: Option<f64>,
+    /// The input geometry, converted to WGS84 lon/lat.
+    pub geometry: Geometry<f64>,
+    /// The representative point, WGS84 lon/lat.
+    pub lonlat: [f64; 2],
+    /// The representative point in the local projection, metres.
+    pub xy: [f64; 2],
+}

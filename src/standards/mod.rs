@@ -1,0 +1,317 @@
+//! Standard profiles: the life-circle tiers and facility categories a plan sets, each with its
+//! radius, cohort, "also serves" relations and the document and clause it comes from.
+//!
+//! Profiles are TOML. The built-in `gb50180-2018` is compiled in; a user profile is loaded with
+//! [`StandardProfile::from_toml_file`]. The schema is that of `src/standards/profiles/*.toml`:
+//!
+//! - top level: `id`, `name_zh`, `name_en`, `source`;
+//! - `[[tiers]]`: `id` (`block`, `5min`, `10min`, `15min`), `name_zh`, `name_en`, `rank`
+//!   (a tier is complete when every required category of rank ≤ its rank is covered),
+//!   `walk_m` (optional), `source`;
+//! - `[[categories]]`: `id`, `name_zh`, `name_en`, `aliases` (list), `tier` (optional),
+//!   `radius_m` (walking distance in metres; optional: a category without one gets distances
+//!   but is never judged), `required` (bool), `cohort` (`all`, `elderly`, `children`),
+//!   `also_serves` (list of category ids whose need this category also meets), `dbf_code`
+//!   (≤ 8 characters, used for shapefile field names), `source`, `note` (optional).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+const GB50180_2018: &str = include_str!("profiles/gb50180-2018.toml");
+
+/// Ids of the built-in profiles.
+pub const BUILT_IN: &[&str] = &["gb50180-2018"];
+
+/// The id of the default profile.
+pub const DEFAULT_PROFILE: &str = "gb50180-2018";
+
+/// The population group a category serves; decides walking speed in minute-based judging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cohort {
+    /// Everyone.
+    All,
+    /// The elderly.
+    Elderly,
+    /// Children.
+    Children,
+}
+
+impl Cohort {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cohort::All => "all",
+            Cohort::Elderly => "elderly",
+            Cohort::Children => "children",
+        }
+    }
+}
+
+/// A life-circle tier (5-, 10-, 15-minute, residential block).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Tier id: `block`, `5min`, `10min` or `15min`.
+    pub id: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Order: a tier includes every tier of lower or equal rank.
+    pub rank: u8,
+    /// Walking distance of the tier, metres.
+    #[serde(default)]
+    pub walk_m: Option<f64>,
+    /// Document and clause.
+    pub source: String,
+}
+
+/// A facility category of a profile.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Category id (`clinic`, `market`...).
+    pub id: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Other names accepted in a services layer's `category` field.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The tier it belongs to, if any.
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// Walking distance within which it must be reached, metres; `None` = never judged.
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+    /// Whether a residence without it is missing a required service.
+    #[serde(default)]
+    pub required: bool,
+    /// Who it serves.
+    pub cohort: Cohort,
+    /// Category ids whose need a facility of this category also meets.
+    #[serde(default)]
+    pub also_serves: Vec<String>,
+    /// Short code (≤ 8 characters) for shapefile field names (`d_<code>`, `n_<code>`, `k_<code>`).
+    #[serde(default)]
+    pub dbf_code: Option<String>,
+    /// Document and clause.
+    pub source: String,
+    /// A remark shown by `standards show`.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A standard profile: tiers and categories with their sources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardProfile {
+    /// Profile id.
+    pub id: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// The document it implements.
+    pub source: String,
+    /// Tiers, lowest rank first.
+    pub tiers: Vec<Tier>,
+    /// Categories in reporting order.
+    pub categories: Vec<Category>,
+    #[serde(skip)]
+    lookup: HashMap<String, usize>,
+    #[serde(skip)]
+    served_by: Vec<Vec<usize>>,
+}
+
+/// Normalises a category name for lookup: trimmed, lower-case, `-`/space as `_`.
+fn normalise(s: &str) -> String {
+    s.trim().to_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect()
+}
+
+impl StandardProfile {
+    /// A built-in profile by id.
+    pub fn built_in(id: &str) -> Result<StandardProfile> {
+        match id {
+            "gb50180-2018" => Self::from_toml_str(GB50180_2018, id),
+            other => Err(Error::Profile {
+                profile: other.to_owned(),
+                message: format!("no such built-in profile; built-in profiles are: {}", BUILT_IN.join(", ")),
+            }),
+        }
+    }
+
+    /// Loads a profile: a built-in id, or a path to a TOML file.
+    pub fn load(id_or_path: &str) -> Result<StandardProfile> {
+        let p = Path::new(id_or_path);
+        if id_or_path.ends_with(".toml") || p.is_file() { Self::from_toml_file(p) } else { Self::built_in(id_or_path) }
+    }
+
+    /// Loads a user profile from a TOML file.
+    pub fn from_toml_file(path: &Path) -> Result<StandardProfile> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.into(), source })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates a profile; `name` is used in messages.
+    pub fn from_toml_str(text: &str, name: &str) -> Result<StandardProfile> {
+        let mut p: StandardProfile =
+            toml::from_str(text).map_err(|e| Error::Profile { profile: name.to_owned(), message: e.to_string() })?;
+        p.validate(name)?;
+        Ok(p)
+    }
+
+    fn validate(&mut self, name: &str) -> Result<()> {
+        let bad = |m: String| Error::Profile { profile: name.to_owned(), message: m };
+        if self.categories.is_empty() {
+            return Err(bad("has no categories".into()));
+        }
+        for t in &self.tiers {
+            if let Some(w) = t.walk_m
+                && !(w.is_finite() && w > 0.0)
+            {
+                return Err(bad(format!("tier '{}': walk_m must be a positive number", t.id)));
+            }
+        }
+        let ids: HashMap<&str, usize> = self.categories.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        if ids.len() != self.categories.len() {
+            return Err(bad("two categories share an id".into()));
+        }
+        let mut lookup: HashMap<String, usize> = HashMap::new();
+        let mut codes = HashMap::new();
+        for (i, c) in self.categories.iter().enumerate() {
+            if c.id.is_empty() || !c.id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_') {
+                return Err(bad(format!("category id '{}' must be lower-case ASCII letters, digits and _", c.id)));
+            }
+            if let Some(t) = &c.tier
+                && !self.tiers.iter().any(|x| &x.id == t)
+            {
+                return Err(bad(format!("category '{}': unknown tier '{t}'", c.id)));
+            }
+            if let Some(r) = c.radius_m
+                && !(r.is_finite() && r > 0.0)
+            {
+                return Err(bad(format!("category '{}': radius_m must be a positive number", c.id)));
+            }
+            if c.required && c.radius_m.is_none() {
+                return Err(bad(format!("category '{}': a required category needs a radius_m", c.id)));
+            }
+            for s in &c.also_serves {
+                if !ids.contains_key(s.as_str()) || s == &c.id {
+                    return Err(bad(format!("category '{}': also_serves names unknown category '{s}'", c.id)));
+                }
+            }
+            let code = self.dbf_code_of(c);
+            if code.chars().count() > 8 {
+                return Err(bad(format!("category '{}': dbf_code '{code}' is longer than 8 characters", c.id)));
+            }
+            if let Some(other) = codes.insert(code.clone(), c.id.clone()) {
+                return Err(bad(format!(
+                    "categories '{other}' and '{}' share the shapefile code '{code}': set dbf_code",
+                    c.id
+                )));
+            }
+            let names = std::iter::once(&c.id).chain([&c.name_zh, &c.name_en]).chain(c.aliases.iter());
+            for n in names {
+                let key = normalise(n);
+                match lookup.get(&key) {
+                    Some(&j) if j != i => {
+                        return Err(bad(format!(
+                            "name '{n}' is used by both '{}' and '{}'",
+                            self.categories[j].id, c.id
+                        )));
+                    }
+                    _ => {
+                        lookup.insert(key, i);
+                    }
+                }
+            }
+        }
+        let mut served_by: Vec<Vec<usize>> = (0..self.categories.len()).map(|i| vec![i]).collect();
+        for (i, c) in self.categories.iter().enumerate() {
+            for s in &c.also_serves {
+                served_by[ids[s.as_str()]].push(i);
+            }
+        }
+        self.lookup = lookup;
+        self.served_by = served_by;
+        Ok(())
+    }
+
+    fn dbf_code_of(&self, c: &Category) -> String {
+        c.dbf_code.clone().unwrap_or_else(|| c.id.chars().take(8).collect())
+    }
+
+    /// The category index for a name as found in a services layer (id, Chinese or English
+    /// name, or alias; case, spaces and hyphens are ignored).
+    pub fn category_index(&self, name: &str) -> Option<usize> {
+        self.lookup.get(&normalise(name)).copied()
+    }
+
+    /// Index of a category by exact id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.categories.iter().position(|c| c.id == id)
+    }
+
+    /// The categories whose facilities meet category `i`'s need: itself first, then those that
+    /// list it in `also_serves`.
+    pub fn served_by(&self, i: usize) -> &[usize] {
+        &self.served_by[i]
+    }
+
+    /// The rank of a category's tier, `None` when it has no tier.
+    pub fn tier_rank(&self, c: &Category) -> Option<u8> {
+        c.tier.as_ref().and_then(|t| self.tiers.iter().find(|x| &x.id == t)).map(|t| t.rank)
+    }
+
+    /// The rank of a tier by id.
+    pub fn rank_of(&self, tier_id: &str) -> Option<u8> {
+        self.tiers.iter().find(|t| t.id == tier_id).map(|t| t.rank)
+    }
+
+    /// The shapefile code of category `i` (its `dbf_code`, else its id cut to 8 characters).
+    pub fn dbf_code(&self, i: usize) -> String {
+        self.dbf_code_of(&self.categories[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_profile_loads_and_resolves_aliases() {
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        assert_eq!(p.categories.len(), 17);
+        let clinic = p.index_of("clinic").unwrap();
+        assert_eq!(p.category_index("社区卫生服务站"), Some(clinic));
+        assert_eq!(p.category_index("Community Health Station"), Some(clinic));
+        assert_eq!(p.category_index("菜市场"), p.index_of("market"));
+        assert_eq!(p.category_index("no such thing"), None);
+        let hc = p.index_of("health_center").unwrap();
+        assert_eq!(p.served_by(clinic), &[clinic, hc]);
+        let vs = &p.categories[p.index_of("volunteer_station").unwrap()];
+        assert!(vs.radius_m.is_none() && !vs.required);
+        for c in &p.categories {
+            assert!(!c.source.is_empty(), "{} has no source", c.id);
+        }
+    }
+
+    #[test]
+    fn invalid_profiles_are_rejected() {
+        let base = "id='x'\nname_zh='x'\nname_en='x'\nsource='s'\n[[tiers]]\nid='5min'\nname_zh='a'\nname_en='a'\nrank=1\nsource='s'\n";
+        let cat = |extra: &str| {
+            format!("{base}[[categories]]\nid='a'\nname_zh='甲'\nname_en='A'\ncohort='all'\nsource='s'\n{extra}")
+        };
+        assert!(StandardProfile::from_toml_str(&cat("radius_m=300\nrequired=true\ntier='5min'"), "t").is_ok());
+        for bad in ["radius_m=-1", "required=true", "tier='20min'\nradius_m=1", "also_serves=['zz']", "colour='red'"] {
+            assert!(StandardProfile::from_toml_str(&cat(bad), "t").is_err(), "{bad}");
+        }
+    }
+}
