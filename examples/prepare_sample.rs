@@ -73,9 +73,9 @@ const DEFAULT_LEVELS: u32 = 4;
 /// assumption, not a measured value.
 const RESIDENTIAL_FLOOR_SHARE: f64 = 0.8;
 
-/// Gross floor area per dwelling (m²). Helsinki's average dwelling is about
-/// 64 m² of living area (Statistics Finland); with walls and common spaces that
-/// is roughly 90 m² gross per dwelling. An assumption, not a measured value.
+/// Gross floor area per dwelling (m²): a mid-sized flat of roughly 65–70 m² of
+/// living area plus its share of walls, stairwells and common spaces. An
+/// assumption, not a measured value.
 const GROSS_FLOOR_AREA_PER_HOUSEHOLD_M2: f64 = 90.0;
 
 /// Persons per household for buildings outside any populated grid cell: the

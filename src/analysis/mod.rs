@@ -238,3 +238,166 @@ impl Analysis {
         summary::summarise(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Geometry, Point};
+
+    /// Metres → degrees near (116.4, 39.9), roughly; tests compare with the projection itself.
+    fn offset(dx_m: f64, dy_m: f64) -> [f64; 2] {
+        let lat0: f64 = 39.9;
+        [116.4 + dx_m / (111_320.0 * lat0.to_radians().cos()), lat0 + dy_m / 110_574.0]
+    }
+
+    fn residence(id: &str, at: [f64; 2], households: f64) -> Residence {
+        Residence {
+            id: id.into(),
+            households,
+            population: households * 2.62,
+            elderly: None,
+            geometry: Geometry::Point(Point::new(at[0], at[1])),
+            lonlat: at,
+            xy: [0.0, 0.0],
+        }
+    }
+
+    fn facility(p: &StandardProfile, id: &str, cat: &str, at: [f64; 2]) -> Facility {
+        Facility {
+            id: id.into(),
+            category: p.index_of(cat).unwrap(),
+            name: None,
+            capacity: None,
+            land_area_m2: None,
+            floor_area_m2: None,
+            geometry: Geometry::Point(Point::new(at[0], at[1])),
+            lonlat: at,
+            xy: [0.0, 0.0],
+        }
+    }
+
+    #[test]
+    fn distances_coverage_and_also_serves() {
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        let residences = vec![residence("near", offset(0.0, 0.0), 10.0), residence("far", offset(2000.0, 0.0), 30.0)];
+        let facilities = vec![
+            facility(&p, "c1", "clinic", offset(0.0, 250.0)),
+            facility(&p, "hc", "health_center", offset(2000.0, 200.0)),
+            facility(&p, "m1", "market", offset(0.0, 600.0)),
+            facility(&p, "v1", "volunteer_station", offset(10.0, 0.0)),
+        ];
+        let a = analyze(p.clone(), residences, facilities, AnalysisOptions::default()).unwrap();
+        let clinic = p.index_of("clinic").unwrap();
+        let market = p.index_of("market").unwrap();
+        let vol = p.index_of("volunteer_station").unwrap();
+        let kinder = p.index_of("kindergarten").unwrap();
+        // clinic: 250 m from "near"; "far" is served by the health centre 200 m away
+        let d = a.coverage.distance(0, clinic).unwrap();
+        assert!((d - 250.0).abs() < 3.0, "{d}"); // the offsets above are approximate degrees
+        assert_eq!(a.coverage.nearest(1, clinic).map(|f| a.facilities[f].id.as_str()), Some("hc"));
+        assert_eq!(a.covered(0, clinic), Some(true));
+        assert_eq!(a.covered(1, clinic), Some(true));
+        // market: 600 m > 500 m radius
+        assert_eq!(a.covered(0, market), Some(false));
+        // volunteer station: distance but no judgement
+        assert!(a.coverage.distance(0, vol).unwrap() < 11.0);
+        assert_eq!(a.covered(0, vol), None);
+        // no kindergarten anywhere: null distance, not covered, counted missing
+        assert_eq!(a.coverage.distance(0, kinder), None);
+        assert_eq!(a.covered(0, kinder), Some(false));
+        let v = a.verdict(0);
+        assert!(v.missing.contains(&kinder) && v.missing.contains(&market) && !v.missing.contains(&clinic));
+        assert!(!v.missing.contains(&vol));
+        assert_eq!(v.complete, [false, false, false]);
+        let s = a.summary();
+        let c = &s.categories.iter().find(|(id, _)| id == "clinic").unwrap().1;
+        assert_eq!((c.facilities, c.serving_facilities), (1, 2));
+        assert_eq!(c.covered_households, Some(40.0));
+        assert_eq!(c.covered_share, Some(1.0));
+        let m = &s.categories.iter().find(|(id, _)| id == "market").unwrap().1;
+        assert_eq!(m.covered_share, Some(0.0));
+        let vs = &s.categories.iter().find(|(id, _)| id == "volunteer_station").unwrap().1;
+        assert_eq!((vs.radius_m, vs.covered_share), (None, None));
+        // the clinic reaches "near" (250 m) but not "far"
+        let ci = a.facilities.iter().position(|f| f.id == "c1").unwrap();
+        assert_eq!(a.reach[ci].unwrap().households, 10.0);
+    }
+
+    #[test]
+    fn tiers_are_cumulative() {
+        // A profile with one required category per tier: complete_10min needs the 5-minute one too.
+        let text = r#"
+            id = "t"
+            name_zh = "t"
+            name_en = "t"
+            source = "s"
+            [[tiers]]
+            id = "5min"
+            name_zh = "a"
+            name_en = "a"
+            rank = 1
+            source = "s"
+            [[tiers]]
+            id = "10min"
+            name_zh = "b"
+            name_en = "b"
+            rank = 2
+            source = "s"
+            [[tiers]]
+            id = "15min"
+            name_zh = "c"
+            name_en = "c"
+            rank = 3
+            source = "s"
+            [[categories]]
+            id = "five"
+            name_zh = "五"
+            name_en = "five"
+            tier = "5min"
+            radius_m = 300
+            required = true
+            cohort = "all"
+            source = "s"
+            [[categories]]
+            id = "ten"
+            name_zh = "十"
+            name_en = "ten"
+            tier = "10min"
+            radius_m = 500
+            required = true
+            cohort = "all"
+            source = "s"
+        "#;
+        let p = StandardProfile::from_toml_str(text, "t").unwrap();
+        let residences = vec![
+            residence("has_ten_only", offset(0.0, 0.0), 1.0),
+            residence("has_both", offset(5000.0, 0.0), 1.0),
+            residence("has_five_only", offset(10000.0, 0.0), 1.0),
+        ];
+        let facilities = vec![
+            facility(&p, "t1", "ten", offset(0.0, 100.0)),
+            facility(&p, "t2", "ten", offset(5000.0, 100.0)),
+            facility(&p, "f2", "five", offset(5000.0, -100.0)),
+            facility(&p, "f3", "five", offset(10000.0, -100.0)),
+        ];
+        let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
+        assert_eq!(a.verdict(0).complete, [false, false, false]);
+        assert_eq!(a.verdict(1).complete, [true, true, true]);
+        assert_eq!(a.verdict(2).complete, [true, false, false]);
+        let s = a.summary();
+        assert_eq!(s.complete_share_5min, Some(0.666667));
+        assert_eq!(s.complete_share_10min, Some(0.333333));
+    }
+
+    #[test]
+    fn detour_shrinks_the_radius() {
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        let residences = vec![residence("r", offset(0.0, 0.0), 1.0)];
+        let facilities = vec![facility(&p, "c", "clinic", offset(0.0, 250.0))];
+        let a = analyze(p.clone(), residences.clone(), facilities.clone(), AnalysisOptions { detour: 1.3 }).unwrap();
+        let clinic = p.index_of("clinic").unwrap();
+        assert_eq!(a.covered(0, clinic), Some(false)); // 250 > 300 / 1.3 = 230.8
+        assert!((a.radii_m[clinic].unwrap() - 300.0 / 1.3).abs() < 1e-9);
+        assert!(analyze(p, residences, facilities, AnalysisOptions { detour: 0.5 }).is_err());
+    }
+}
