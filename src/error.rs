@@ -54,12 +54,12 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An input could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (shown in the message, so not chained as a source).
+        cause: std::io::Error,
     },
     /// An input's content is wrong; the message says what and the location says where.
     #[error("{location}: {message}")]
@@ -70,20 +70,20 @@ pub enum Error {
         message: String,
     },
     /// An output could not be written.
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write: {cause}")]
     Write {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (shown in the message, so not chained as a source).
+        cause: std::io::Error,
     },
     /// A coordinate reference system problem (unknown code, unreadable .prj, failed transform).
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Crs {
         /// What was being read or written.
         context: String,
-        /// The CRS error.
-        source: crate::crs::CrsError,
+        /// The CRS error (shown in the message, so not chained as a source).
+        cause: crate::crs::CrsError,
     },
     /// A standard profile is invalid (built-in or from the user's TOML).
     #[error("standard profile {profile}: {message}")]

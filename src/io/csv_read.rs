@@ -29,7 +29,7 @@ pub fn decode_text(bytes: &[u8], encoding: Option<&'static Encoding>) -> (String
 
 /// Reads a CSV file of points.
 pub fn read_csv(path: &Path, encoding: Option<&'static Encoding>, fields: &FieldMap) -> Result<Layer> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.into(), source })?;
+    let bytes = std::fs::read(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
     let (text, _) = decode_text(&bytes, encoding);
     let file = Location::file(path);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
@@ -72,17 +72,23 @@ pub fn read_csv(path: &Path, encoding: Option<&'static Encoding>, fields: &Field
                 if cell.is_empty() { Value::Null } else { Value::Text(cell.to_owned()) }
             })
             .collect();
-        let coord = |c: usize| -> Result<f64> {
-            let here = file.feature(index, None).field(&headers[c]);
+        // Coordinate problems are reported by the loader, which knows the row's id.
+        let coord = |c: usize| -> Result<f64, (String, String)> {
+            let problem = |m: String| (headers[c].clone(), m);
             match values.get(c) {
-                Some(Value::Text(t)) => {
-                    t.parse::<f64>().map_err(|_| Error::input(here, format!("'{t}' is not a number")))
-                }
-                _ => Err(Error::input(here, "coordinate is empty")),
+                Some(Value::Text(t)) => match t.parse::<f64>() {
+                    Ok(x) if x.is_finite() => Ok(x),
+                    Ok(_) => Err(problem(format!("'{t}' is not a finite number"))),
+                    Err(_) => Err(problem(format!("'{t}' is not a number"))),
+                },
+                _ => Err(problem("coordinate is empty".to_owned())),
             }
         };
-        let geometry = Geometry::Point(Point::new(coord(lon)?, coord(lat)?));
-        features.push(RawFeature { index, fid: None, geometry: Some(geometry), values });
+        let (geometry, geometry_problem) = match (coord(lon), coord(lat)) {
+            (Ok(x), Ok(y)) => (Some(Geometry::Point(Point::new(x, y))), None),
+            (Err(p), _) | (_, Err(p)) => (None, Some(p)),
+        };
+        features.push(RawFeature { index, fid: None, geometry, geometry_problem, values });
     }
     Ok(Layer { path: path.to_path_buf(), fields: headers, features, declared_crs: None })
 }
@@ -118,7 +124,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("r.csv");
         std::fs::write(&p, "id,lon,lat\na,116.4,39.9\nb,east,39.9\n").unwrap();
-        let e = read_csv(&p, None, &FieldMap::default()).unwrap_err().to_string();
-        assert!(e.contains("feature 1") && e.contains("'lon'") && e.contains("east"), "{e}");
+        let l = read_csv(&p, None, &FieldMap::default()).unwrap();
+        assert!(l.features[0].geometry.is_some());
+        let (field, msg) = l.features[1].geometry_problem.clone().unwrap();
+        assert_eq!(field, "lon");
+        assert!(msg.contains("east"), "{msg}");
     }
 }

@@ -16,13 +16,16 @@ use crate::io::layer::{Layer, RawFeature, Value};
 
 /// Reads a GeoJSON file into a layer.
 pub fn read_geojson(path: &Path) -> Result<Layer> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.into(), source })?;
+    let bytes = std::fs::read(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
     read_geojson_bytes(path, &bytes)
 }
 
 /// Reads GeoJSON from memory; `path` is used in messages only.
 pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input(Location::file(path), "the file is empty"));
+    }
     let mut builder = Builder {
         path,
         fields: Vec::new(),
@@ -43,8 +46,24 @@ pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
             Some(i) => Location::file(path).feature(i, None),
             None => Location::file(path),
         };
-        let msg = if e.is_eof() {
+        let offset = offset_of(bytes, e.line(), e.column());
+        let rest = bytes.get(offset.saturating_sub(1)..).unwrap_or_default();
+        let msg = if let Err(bad) = std::str::from_utf8(bytes) {
+            let (line, column) = line_column(bytes, bad.valid_up_to());
+            format!(
+                "the file is not valid UTF-8 (at line {line} column {column}): GeoJSON must be UTF-8; \
+                 was it saved as GBK? Re-save it as UTF-8"
+            )
+        } else if e.is_eof() {
             format!("the file ends too early (truncated JSON?) at line {} column {}", e.line(), e.column())
+        } else if let Some(word) = [&b"NaN"[..], b"Infinity", b"-Infinity"].into_iter().find(|w| rest.starts_with(w)) {
+            format!(
+                "{} at line {} column {} is not valid JSON (Python's json.dump writes it for missing or \
+                 infinite numbers): write null for a missing value",
+                String::from_utf8_lossy(word),
+                e.line(),
+                e.column()
+            )
         } else {
             format!("invalid GeoJSON: {e}")
         };
@@ -65,11 +84,31 @@ pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
     let declared_crs = match builder.crs_name {
         Some(name) => Some(
             Crs::from_ogc_name(&name)
-                .map_err(|source| Error::Crs { context: format!("{}: crs member '{name}'", path.display()), source })?,
+                .map_err(|cause| Error::Crs { context: format!("{}: crs member '{name}'", path.display()), cause })?,
         ),
         None => None,
     };
     Ok(Layer { path: path.to_path_buf(), fields: builder.fields, features: builder.features, declared_crs })
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, column)
+}
+
+/// Byte offset of a 1-based line and column as serde_json reports them.
+fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(p) => start += p + 1,
+            None => break,
+        }
+    }
+    start + column
 }
 
 struct Builder<'p> {
@@ -239,9 +278,10 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
     {
         return Err(Error::input(loc.field("type"), format!("is '{kind}', expected 'Feature'")));
     }
-    let geometry = match f.geometry {
-        None => None,
-        Some(g) => Some(decode_geometry(g).map_err(|m| Error::input(loc.field("geometry"), m))?),
+    let (geometry, geometry_problem) = match f.geometry.map(decode_geometry) {
+        None => (None, None),
+        Some(Ok(g)) => (Some(g), None),
+        Some(Err(m)) => (None, Some(("geometry".to_owned(), m))),
     };
     let mut values = Vec::new();
     if let Some(props) = f.properties {
@@ -259,7 +299,7 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
             };
         }
     }
-    b.features.push(RawFeature { index, fid, geometry, values });
+    b.features.push(RawFeature { index, fid, geometry, geometry_problem, values });
     Ok(())
 }
 
@@ -360,9 +400,11 @@ mod tests {
 
     #[test]
     fn bad_position_names_the_feature() {
-        let e = read(r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1]}}]}"#)
-            .unwrap_err();
-        let s = e.to_string();
-        assert!(s.contains("feature 0") && s.contains("geometry"), "{s}");
+        // The problem is kept with the feature and reported by the loader, which knows its id.
+        let l = read(r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1]}}]}"#)
+            .unwrap();
+        let (field, msg) = l.features[0].geometry_problem.clone().unwrap();
+        assert_eq!(field, "geometry");
+        assert!(msg.contains("at least two numbers"), "{msg}");
     }
 }

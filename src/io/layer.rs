@@ -44,8 +44,11 @@ pub struct RawFeature {
     pub index: usize,
     /// The format's own feature id (GeoJSON `id` member), when present.
     pub fid: Option<String>,
-    /// The geometry in the layer's CRS; `None` for a null geometry.
+    /// The geometry in the layer's CRS; `None` for a null or unreadable geometry.
     pub geometry: Option<Geometry<f64>>,
+    /// Why the geometry could not be read: the field concerned (`geometry`, or a CSV
+    /// coordinate column) and the message. Reported by the loader, which knows the feature's id.
+    pub geometry_problem: Option<(String, String)>,
     /// Attribute values, aligned with [`Layer::fields`] (shorter when trailing fields are absent).
     pub values: Vec<Value>,
 }

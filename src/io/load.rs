@@ -74,7 +74,11 @@ pub fn number(value: &Value, at: &Location) -> Result<Option<f64>> {
         }
     };
     if !n.is_finite() {
-        return Err(Error::input(at.clone(), format!("{n} is not a finite number")));
+        let shown = match value {
+            Value::Text(t) => format!("'{}'", t.trim()),
+            _ => n.to_string(),
+        };
+        return Err(Error::input(at.clone(), format!("{shown} is not a finite number")));
     }
     Ok(Some(n))
 }
@@ -129,7 +133,7 @@ fn coord_to_wgs84(c: Coord<f64>, crs: &Crs, given: bool, role: LayerRole, at: &L
         };
         return Err(Error::input(at.clone(), msg));
     }
-    let (lon, lat) = crs.to_wgs84(x, y).map_err(|source| Error::Crs { context: at.to_string(), source })?;
+    let (lon, lat) = crs.to_wgs84(x, y).map_err(|cause| Error::Crs { context: at.to_string(), cause })?;
     if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
         return Err(Error::input(
             at.clone(),
@@ -203,6 +207,9 @@ fn check_unique(ids: &mut HashMap<String, usize>, id: &str, at: &Location, id_fi
 }
 
 fn geometry_of(f: &RawFeature, at: &Location) -> Result<Geometry<f64>> {
+    if let Some((field, message)) = &f.geometry_problem {
+        return Err(Error::input(at.field(field), message.clone()));
+    }
     f.geometry.clone().ok_or_else(|| Error::input(at.field("geometry"), "geometry is null"))
 }
 

@@ -17,7 +17,7 @@ pub struct OutputDir {
 impl OutputDir {
     /// Creates the folder if needed.
     pub fn create(dir: &Path) -> Result<OutputDir> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.into(), source })?;
+        std::fs::create_dir_all(dir).map_err(|cause| Error::Write { path: dir.into(), cause })?;
         Ok(OutputDir { dir: dir.to_path_buf(), pending: Vec::new(), committed: false })
     }
 
@@ -57,7 +57,7 @@ impl OutputDir {
             if !tmp.exists() {
                 continue;
             }
-            std::fs::rename(tmp, fin).map_err(|source| Error::Write { path: fin.clone(), source })?;
+            std::fs::rename(tmp, fin).map_err(|cause| Error::Write { path: fin.clone(), cause })?;
             done.push(fin.clone());
         }
         self.committed = true;

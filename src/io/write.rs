@@ -182,7 +182,7 @@ pub fn facility_table(a: &Analysis) -> Table<'_> {
 }
 
 fn werr(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Write { path: path.into(), source }
+    move |cause| Error::Write { path: path.into(), cause }
 }
 
 /// Writes a number as JSON/CSV text: integers without a decimal point, otherwise the shortest
@@ -203,7 +203,7 @@ fn out_coord(crs: &Crs, c: Coord<f64>) -> Result<Coord<f64>> {
         _ => {
             let (x, y) = crs
                 .from_wgs84(c.x, c.y)
-                .map_err(|source| Error::Crs { context: format!("writing in {}", crs.label()), source })?;
+                .map_err(|cause| Error::Crs { context: format!("writing in {}", crs.label()), cause })?;
             Ok(Coord { x, y })
         }
     }
@@ -348,7 +348,7 @@ pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
     let mut buf = BufWriter::with_capacity(1 << 20, file);
     buf.write_all(b"\xEF\xBB\xBF").map_err(werr(path))?;
     let mut w = csv::Writer::from_writer(buf);
-    let csv_err = |e: csv::Error| Error::Write { path: path.into(), source: std::io::Error::other(e) };
+    let csv_err = |e: csv::Error| Error::Write { path: path.into(), cause: std::io::Error::other(e) };
     let (xn, yn) = if crs.is_geographic() { ("lon", "lat") } else { ("x", "y") };
     let header = table.columns.iter().map(|c| c.name.as_str()).chain([xn, yn]);
     w.write_record(header).map_err(csv_err)?;
@@ -435,7 +435,7 @@ pub fn write_outputs(a: &Analysis, summary: &Summary, dir: &Path, opts: &WriteOp
     write_layer(&mut out, "facilities", &facility_table(a), opts)?;
     let spath = out.file("summary.json");
     let mut text = serde_json::to_string_pretty(summary)
-        .map_err(|e| Error::Write { path: spath.clone(), source: std::io::Error::other(e) })?;
+        .map_err(|e| Error::Write { path: spath.clone(), cause: std::io::Error::other(e) })?;
     text.push('\n');
     std::fs::write(&spath, text).map_err(werr(&spath))?;
     out.commit()

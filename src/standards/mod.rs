@@ -155,7 +155,7 @@ impl StandardProfile {
 
     /// Loads a user profile from a TOML file.
     pub fn from_toml_file(path: &Path) -> Result<StandardProfile> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.into(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
         Self::from_toml_str(&text, &path.display().to_string())
     }
 

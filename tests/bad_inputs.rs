@@ -1,0 +1,253 @@
+//! Bad-input corpus: every broken file in tests/bad_inputs/ (listed in cases.json) must make
+//! `lifecircle analyze` exit with status 2, print an error naming the file, the feature (index
+//! and id) and the field, leave nothing in --out, and leave the inputs untouched.
+//!
+//! All cases run; failures are collected and reported together.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use assert_cmd::Command;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("bad_inputs")
+}
+
+#[derive(Debug)]
+struct Case {
+    name: String,
+    residences: PathBuf,
+    services: PathBuf,
+    args: Vec<String>,
+    expect: Vec<String>,
+    skip_if_missing: bool,
+}
+
+fn input_path(value: &str, ok: &str) -> PathBuf {
+    corpus().join(if value == "ok" { ok } else { value })
+}
+
+fn load_cases() -> Vec<Case> {
+    let path = corpus().join("cases.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let strings = |v: &serde_json::Value, key: &str, name: &str| -> Vec<String> {
+        match v.get(key) {
+            None => Vec::new(),
+            Some(a) => a
+                .as_array()
+                .unwrap_or_else(|| panic!("case {name}: '{key}' must be an array"))
+                .iter()
+                .map(|s| s.as_str().unwrap_or_else(|| panic!("case {name}: '{key}' holds a non-string")).to_owned())
+                .collect(),
+        }
+    };
+    json["cases"]
+        .as_array()
+        .expect("cases.json: 'cases' must be an array")
+        .iter()
+        .map(|c| {
+            let name = c["name"].as_str().expect("every case has a 'name'").to_owned();
+            let field = |k: &str| c[k].as_str().unwrap_or_else(|| panic!("case {name}: '{k}' missing")).to_owned();
+            let case = Case {
+                residences: input_path(&field("residences"), "ok_residences.geojson"),
+                services: input_path(&field("services"), "ok_services.geojson"),
+                args: strings(c, "args", &name),
+                expect: strings(c, "expect", &name),
+                skip_if_missing: c.get("skip_if_missing").and_then(|v| v.as_bool()).unwrap_or(false),
+                name,
+            };
+            assert!(!case.expect.is_empty(), "case {}: 'expect' is empty", case.name);
+            case
+        })
+        .collect()
+}
+
+/// Content and modification time of one file.
+#[derive(Debug, PartialEq, Eq)]
+struct FileState {
+    bytes: Vec<u8>,
+    modified: Option<SystemTime>,
+}
+
+/// Every file in the folders holding the inputs (so sidecars like .dbf/.cpg and any file
+/// created next to an input are covered), keyed by path; a missing input maps to `None`.
+fn snapshot(inputs: &[&Path]) -> BTreeMap<PathBuf, Option<FileState>> {
+    let mut out = BTreeMap::new();
+    for input in inputs {
+        out.insert(input.to_path_buf(), None);
+        let dir = input.parent().expect("inputs have a parent folder");
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_file() {
+                let meta = std::fs::metadata(&p).ok();
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                out.insert(p, Some(FileState { bytes, modified: meta.and_then(|m| m.modified().ok()) }));
+            }
+        }
+    }
+    out
+}
+
+/// Every file (not folder) anywhere under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Runs one case; returns its problems (empty when it passes).
+fn run_case(case: &Case) -> Vec<String> {
+    let mut problems = Vec::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let before = snapshot(&[&case.residences, &case.services]);
+
+    let mut cmd = Command::cargo_bin("lifecircle").expect("the lifecircle binary is built");
+    cmd.arg("analyze")
+        .arg("--residences")
+        .arg(&case.residences)
+        .arg("--services")
+        .arg(&case.services)
+        .arg("--out")
+        .arg(&out)
+        .args(&case.args)
+        .current_dir(tmp.path())
+        .timeout(std::time::Duration::from_secs(60));
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => return vec![format!("could not run lifecircle: {e}")],
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    if output.status.code() != Some(2) {
+        problems.push(format!("exit status {:?}, expected 2", output.status.code()));
+    }
+    // An expectation that is (part of) an input's name is looked for as is; any other is looked
+    // for with the input paths masked, so that e.g. "truncated" cannot be satisfied by a file
+    // called residences_truncated.geojson.
+    let mut masked = stderr.to_string();
+    for input in [&case.residences, &case.services] {
+        masked = masked.replace(&input.display().to_string(), "<input>");
+        if let Some(name) = input.file_name().and_then(|n| n.to_str()) {
+            masked = masked.replace(name, "<input>");
+        }
+    }
+    let names_an_input = |e: &str| [&case.residences, &case.services].iter().any(|p| p.to_string_lossy().contains(e));
+    let missing: Vec<&str> = case
+        .expect
+        .iter()
+        .map(String::as_str)
+        .filter(|e| if names_an_input(e) { !stderr.contains(e) } else { !masked.contains(e) })
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!("stderr lacks {missing:?}"));
+    }
+    let left = files_under(tmp.path());
+    if !left.is_empty() {
+        let names: Vec<String> =
+            left.iter().map(|p| p.strip_prefix(tmp.path()).unwrap_or(p).display().to_string()).collect();
+        problems.push(format!("files left in --out (or its parent): {names:?}"));
+    }
+    let after = snapshot(&[&case.residences, &case.services]);
+    for (path, state) in &before {
+        let now = after.get(path).unwrap_or(&None);
+        if state != now {
+            let what = match (state, now) {
+                (None, Some(_)) => "was created",
+                (Some(_), None) => "was deleted",
+                (Some(a), Some(b)) if a.bytes != b.bytes => "content changed",
+                _ => "modification time changed",
+            };
+            problems.push(format!("input {} {what}", path.display()));
+        }
+    }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        problems.push(format!("a file appeared next to the inputs: {}", path.display()));
+    }
+    if !problems.is_empty() {
+        problems.push(format!("stderr was: {}", stderr.trim_end()));
+    }
+    problems
+}
+
+#[test]
+fn every_bad_input_is_reported_with_status_2_and_nothing_written() {
+    let cases = load_cases();
+    assert!(cases.len() >= 20, "the corpus needs at least 20 cases, has {}", cases.len());
+    let mut names = std::collections::HashSet::new();
+    for c in &cases {
+        assert!(names.insert(c.name.as_str()), "duplicate case name {}", c.name);
+    }
+    let mut failures = Vec::new();
+    let mut skipped = Vec::new();
+    for case in &cases {
+        if case.skip_if_missing && !(case.residences.exists() && case.services.exists()) {
+            skipped.push(case.name.as_str());
+            continue;
+        }
+        let problems = run_case(case);
+        if !problems.is_empty() {
+            failures.push(format!("[{}]\n    {}", case.name, problems.join("\n    ")));
+        }
+    }
+    if !skipped.is_empty() {
+        eprintln!("skipped (input not present yet): {}", skipped.join(", "));
+    }
+    if !failures.is_empty() {
+        panic!("{} of {} bad-input cases failed:\n\n{}\n", failures.len(), cases.len(), failures.join("\n\n"));
+    }
+}
+
+#[test]
+fn the_valid_companion_files_run_cleanly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let residences = corpus().join("ok_residences.geojson");
+    let services = corpus().join("ok_services.geojson");
+    let before = snapshot(&[&residences, &services]);
+    let output = Command::cargo_bin("lifecircle")
+        .expect("the lifecircle binary is built")
+        .arg("analyze")
+        .arg("--residences")
+        .arg(&residences)
+        .arg("--services")
+        .arg(&services)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .current_dir(tmp.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run lifecircle");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "stderr: {stderr}");
+    for name in ["households.geojson", "facilities.geojson", "summary.json"] {
+        let p = out.join(name);
+        let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 0, "{name} was not written (or is empty); stderr: {stderr}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+        .expect("summary.json is JSON");
+    assert!(summary.is_object(), "summary.json is not an object");
+    let hidden: Vec<_> = files_under(&out)
+        .into_iter()
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.contains(".tmp")))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left in --out: {hidden:?}");
+    assert!(before == snapshot(&[&residences, &services]), "the valid inputs were modified");
+}
