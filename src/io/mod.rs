@@ -1,6 +1,6 @@
 //! Reading inputs and writing results. Readers produce a [`Layer`] (geometry in the file's own
 //! CRS, attributes aligned to field names); [`load`] validates it into model types in WGS84;
-//! [`write`] writes the analysis layers.
+//! [`mod@write`] writes the analysis layers.
 
 pub mod csv_read;
 pub mod fields;
