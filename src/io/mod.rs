@@ -31,9 +31,10 @@ pub struct ReadOptions {
     pub csv_encoding: Option<&'static Encoding>,
 }
 
-/// Parses an encoding label such as `utf-8`, `gbk`, `gb18030`.
+/// Parses an encoding label such as `utf-8`, `gbk`, `gb18030`, `936`, `cp936` (the same
+/// labels a shapefile's .cpg may hold).
 pub fn parse_encoding(label: &str) -> Result<&'static Encoding> {
-    Encoding::for_label(label.trim().as_bytes())
+    shapefile::encoding_for_label(label)
         .ok_or_else(|| Error::Option(format!("unknown text encoding '{label}': use utf-8, gbk or gb18030")))
 }
 
