@@ -166,12 +166,12 @@ fn csv_and_shapefile_outputs() {
 #[test]
 fn output_crs_is_declared() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_beijing(dir.path(), &["--out-crs", "EPSG:4547"]);
+    let out = run_beijing(dir.path(), &["--out-crs", "EPSG:4548"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let hh = read_json(&dir.path().join("households.geojson"));
-    assert!(hh["crs"]["properties"]["name"].as_str().unwrap().contains("4547"));
+    assert!(hh["crs"]["properties"]["name"].as_str().unwrap().contains("4548"));
     let x = hh["features"][0]["geometry"]["coordinates"][0].as_f64().unwrap();
-    assert!(x > 400_000.0 && x < 600_000.0, "{x}"); // CGCS2000 3-degree GK CM 117E easting
+    assert!(x > 400_000.0 && x < 600_000.0, "{x}"); // CGCS2000 3-degree GK CM 117E (EPSG:4548) easting
 
     let dir = tempfile::tempdir().unwrap();
     let out = run_beijing(dir.path(), &["--out-crs", "gcj02"]);
@@ -235,7 +235,7 @@ fn gcj02_services_land_where_the_wgs84_ones_do() {
 
 #[test]
 fn projected_input_with_crs_flag_matches_wgs84() {
-    // Write the residences in CGCS2000 GK CM 117E (EPSG:4547) and read them back with the flag.
+    // Write the residences in CGCS2000 3-degree GK CM 114E (EPSG:4547) and read them back with the flag.
     let dir = tempfile::tempdir().unwrap();
     let crs = lifecircle::crs::Crs::parse("EPSG:4547").unwrap();
     let layer = lifecircle::io::read_layer(&fixture("beijing_residences.geojson"), &Default::default()).unwrap();

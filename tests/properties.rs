@@ -39,7 +39,10 @@ fn lonlat() -> impl Strategy<Value = [f64; 2]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // 256 cases by default; PROPTEST_CASES=n for a longer run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    ))]
 
     /// Every distance, nearest facility and coverage flag equals a brute-force scan over all
     /// facilities serving the category (own category plus "also serves").

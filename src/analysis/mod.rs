@@ -190,7 +190,8 @@ fn facility_reach(residences: &[Residence], facilities: &[Facility], radii_m: &[
         .map(|f| {
             let r = radii_m[f.category]?;
             let mut hits: Vec<u32> = tree
-                .locate_within_distance(f.xy, r * r)
+                // Coverage is judged on the distance rounded to 0.1 m, so look 5 cm further.
+                .locate_within_distance(f.xy, (r + 0.05) * (r + 0.05))
                 .filter(|p| {
                     let g = p.geom();
                     round_decimetre(((g[0] - f.xy[0]).powi(2) + (g[1] - f.xy[1]).powi(2)).sqrt()) <= r

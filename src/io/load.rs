@@ -119,7 +119,7 @@ fn coord_to_wgs84(c: Coord<f64>, crs: &Crs, given: bool, role: LayerRole, at: &L
                 format!(
                     "coordinate ({x}, {y}) looks projected (metres) but the layer declares no CRS and \
                      lon/lat (WGS84) was assumed: add a .prj or a GeoJSON crs member, or pass {} EPSG:n \
-                     (e.g. EPSG:4547 for CGCS2000 3-degree Gauss-Kruger CM 117E)",
+                     (e.g. EPSG:4548 for CGCS2000 3-degree Gauss-Kruger CM 117E)",
                     role.crs_flag()
                 )
             }
