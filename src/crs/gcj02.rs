@@ -248,12 +248,13 @@ mod tests {
             prop_assert!((b2lon - blon).abs() < 1e-9 && (b2lat - blat).abs() < 1e-9);
         }
 
-        /// Across the whole box the offset is 5–705 m (it is smallest, ~18 m,
-        /// around 37°N 96.6°E in Qinghai).
+        /// Across the whole box the offset stays under 750 m (a 0.05° grid scan of the
+        /// forward formula peaks at ~733 m in the far north-east corner; it is smallest,
+        /// ~18 m, around 37°N 96.6°E in Qinghai).
         #[test]
         fn gcj02_offset_is_bounded_everywhere((lon, lat) in china()) {
             let d = metres((lon, lat), wgs84_to_gcj02(lon, lat));
-            prop_assert!(d > 0.0 && d < 710.0, "offset {d} m at ({lon}, {lat})");
+            prop_assert!(d > 0.0 && d < 750.0, "offset {d} m at ({lon}, {lat})");
         }
 
         /// In the densely populated east (20–45°N, 100–125°E) the offset is 100–700 m.
