@@ -2,6 +2,7 @@
 //! usable from Rust without the command line.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::analysis::{AnalysisOptions, Summary, analyze};
 use crate::crs::Crs;
@@ -41,6 +42,8 @@ pub struct JobReport {
     pub summary: Summary,
     /// Files written, in order.
     pub written: Vec<PathBuf>,
+    /// Wall time of each step (validate, analyse, summarise, write), for `--timings`.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Job {
@@ -60,17 +63,30 @@ impl Job {
     }
 
     /// Validates the layers, analyses and writes every output. Nothing is written unless all
-    /// inputs are valid and the analysis succeeded; outputs appear atomically.
-    pub fn run(&self, residences: &Layer, services: &Layer) -> Result<JobReport> {
+    /// inputs are valid and the analysis succeeded; outputs appear atomically. The layers are
+    /// consumed so their memory is freed as soon as they are validated.
+    pub fn run(&self, residences: Layer, services: Layer) -> Result<JobReport> {
+        let mut timings = Vec::new();
+        let mut clock = Instant::now();
+        let mut lap = |name: &'static str, timings: &mut Vec<_>| {
+            timings.push((name, clock.elapsed()));
+            clock = Instant::now();
+        };
         let res =
-            residences_from_layer(residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
+            residences_from_layer(&residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
+        drop(residences);
         let fac =
-            facilities_from_layer(services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
+            facilities_from_layer(&services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
+        drop(services);
+        lap("validate", &mut timings);
         let analysis = analyze(self.profile.clone(), res, fac.facilities, self.analysis.clone())?;
+        lap("analyse", &mut timings);
         let mut summary = analysis.summary();
         summary.out_crs = self.write.out_crs.label();
         summary.unknown_categories = fac.unknown_categories;
+        lap("summarise", &mut timings);
         let written = write_outputs(&analysis, &summary, &self.out_dir, &self.write)?;
-        Ok(JobReport { summary, written })
+        lap("write", &mut timings);
+        Ok(JobReport { summary, written, timings })
     }
 }

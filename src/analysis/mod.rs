@@ -5,11 +5,10 @@
 //! [`analyze`] ties it together; results are deterministic for any thread count (parallel work
 //! writes to fixed slots, sums are taken sequentially in input order).
 
+mod reach;
 mod summary;
 
 use rayon::prelude::*;
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
 
 use crate::crs::LocalProjection;
 use crate::error::{Error, Result};
@@ -36,28 +35,38 @@ impl Default for AnalysisOptions {
 pub const TIERS: [(&str, &str); 3] =
     [("5min", "complete_5min"), ("10min", "complete_10min"), ("15min", "complete_15min")];
 
-/// Distances and nearest facilities, residence-major (`residence * categories + category`).
+/// Distances and nearest facilities of every residence and category, stored in the Hilbert
+/// order the queries ran in (so parallel work writes contiguous slots and nothing is copied
+/// back), with each residence's position in that order.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     categories: usize,
-    /// Distance in metres rounded to 0.1; NaN when no facility serves the category.
-    dist: Vec<f64>,
+    /// Position of each residence (input order) in the query order.
+    rank: Vec<u32>,
+    /// Distance in metres rounded to 0.1 (exact in f32 up to ~100 km); NaN when no facility
+    /// serves the category.
+    dist: Vec<f32>,
     /// Facility index; `u32::MAX` when none.
     nearest: Vec<u32>,
 }
 
 impl Coverage {
+    #[inline]
+    fn slot(&self, r: usize, c: usize) -> usize {
+        self.rank[r] as usize * self.categories + c
+    }
+
     /// Distance from residence `r` to the nearest facility serving category `c`, metres (0.1 m).
     #[inline]
     pub fn distance(&self, r: usize, c: usize) -> Option<f64> {
-        let d = self.dist[r * self.categories + c];
-        (!d.is_nan()).then_some(d)
+        let d = self.dist[self.slot(r, c)];
+        (!d.is_nan()).then(|| round_decimetre(f64::from(d)))
     }
 
     /// Index (in the facility list) of the nearest facility serving category `c`.
     #[inline]
     pub fn nearest(&self, r: usize, c: usize) -> Option<usize> {
-        let n = self.nearest[r * self.categories + c];
+        let n = self.nearest[self.slot(r, c)];
         (n != u32::MAX).then_some(n as usize)
     }
 }
@@ -143,7 +152,7 @@ pub fn analyze(
     let radii_m: Vec<Option<f64>> = profile.categories.iter().map(|c| c.radius_m.map(|r| r / options.detour)).collect();
     let index = FacilityIndex::build(&profile, &facilities);
     let coverage = nearest_all(&index, &residences, profile.categories.len());
-    let reach = facility_reach(&residences, &facilities, &radii_m);
+    let reach = reach::facility_reach(&residences, &facilities, &radii_m);
     Ok(Analysis { profile, options, radii_m, residences, facilities, projection, coverage, reach, tier_ranks })
 }
 
@@ -152,61 +161,28 @@ pub fn analyze(
 fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usize) -> Coverage {
     let points: Vec<[f64; 2]> = residences.iter().map(|r| r.xy).collect();
     let order = hilbert_order(&points);
-    let mut sorted_dist = vec![f64::NAN; residences.len() * categories];
-    let mut sorted_near = vec![u32::MAX; residences.len() * categories];
+    let mut dist = vec![f32::NAN; residences.len() * categories];
+    let mut nearest = vec![u32::MAX; residences.len() * categories];
     if categories > 0 {
-        sorted_dist
-            .par_chunks_mut(categories)
-            .zip(sorted_near.par_chunks_mut(categories))
+        dist.par_chunks_mut(categories)
+            .zip(nearest.par_chunks_mut(categories))
             .zip(order.par_iter())
             .with_min_len(256)
             .for_each(|((dist, near), &r)| {
                 let xy = points[r as usize];
                 for c in 0..categories {
                     if let Some((f, d)) = index.nearest(c, xy) {
-                        dist[c] = round_decimetre(d);
+                        dist[c] = round_decimetre(d) as f32;
                         near[c] = f;
                     }
                 }
             });
     }
-    let mut dist = vec![f64::NAN; sorted_dist.len()];
-    let mut nearest = vec![u32::MAX; sorted_near.len()];
+    let mut rank = vec![0u32; residences.len()];
     for (k, &r) in order.iter().enumerate() {
-        let (src, dst) = (k * categories, r as usize * categories);
-        dist[dst..dst + categories].copy_from_slice(&sorted_dist[src..src + categories]);
-        nearest[dst..dst + categories].copy_from_slice(&sorted_near[src..src + categories]);
+        rank[r as usize] = k as u32;
     }
-    Coverage { categories, dist, nearest }
-}
-
-/// Households and population within each facility's radius (its own category's); `None` for a
-/// category without radius.
-fn facility_reach(residences: &[Residence], facilities: &[Facility], radii_m: &[Option<f64>]) -> Vec<Option<Reach>> {
-    let tree: RTree<GeomWithData<[f64; 2], u32>> =
-        RTree::bulk_load(residences.iter().enumerate().map(|(i, r)| GeomWithData::new(r.xy, i as u32)).collect());
-    facilities
-        .par_iter()
-        .map(|f| {
-            let r = radii_m[f.category]?;
-            let mut hits: Vec<u32> = tree
-                // Coverage is judged on the distance rounded to 0.1 m, so look 5 cm further.
-                .locate_within_distance(f.xy, (r + 0.05) * (r + 0.05))
-                .filter(|p| {
-                    let g = p.geom();
-                    round_decimetre(((g[0] - f.xy[0]).powi(2) + (g[1] - f.xy[1]).powi(2)).sqrt()) <= r
-                })
-                .map(|p| p.data)
-                .collect();
-            hits.sort_unstable();
-            let mut reach = Reach::default();
-            for i in hits {
-                reach.households += residences[i as usize].households;
-                reach.population += residences[i as usize].population;
-            }
-            Some(reach)
-        })
-        .collect()
+    Coverage { categories, rank, dist, nearest }
 }
 
 impl Analysis {

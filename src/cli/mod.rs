@@ -94,6 +94,9 @@ struct AnalyzeArgs {
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     quiet: bool,
+    /// Print the wall time of each step on stderr.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Runs the command line; errors are printed by `main` with exit status 2.
@@ -148,6 +151,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         }
     }
     let out_crs = Crs::parse(&args.out_crs).with_context(|| format!("--out-crs {}", args.out_crs))?;
+    let started = std::time::Instant::now();
     let (residences, services, from_sample) = match (&args.residences, &args.services) {
         (None, None) => (sample::residences()?, sample::services()?, true),
         (Some(r), Some(s)) => (read_layer(r, &read)?, read_layer(s, &read)?, false),
@@ -165,13 +169,22 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     job.strict = args.strict;
     job.analysis.detour = args.detour;
     job.write = WriteOptions { formats, out_crs };
-    let report = job.run(&residences, &services)?;
+    let read_time = started.elapsed();
+    let services_path = services.path.clone();
+    let report = job.run(residences, services)?;
+    if args.timings {
+        eprintln!("timings: read {:.2} s", read_time.as_secs_f64());
+        for (step, t) in &report.timings {
+            eprintln!("timings: {step} {:.2} s", t.as_secs_f64());
+        }
+        eprintln!("timings: total {:.2} s", started.elapsed().as_secs_f64());
+    }
     if !report.summary.unknown_categories.is_empty() {
         let total: usize = report.summary.unknown_categories.values().sum();
         let list: Vec<String> = report.summary.unknown_categories.iter().map(|(k, n)| format!("'{k}' ×{n}")).collect();
         eprintln!(
             "warning: {}: {total} services with unknown categories were skipped: {} (--strict makes this an error; see `lifecircle standards show {}`)",
-            services.path.display(),
+            services_path.display(),
             list.join(", "),
             report.summary.standard
         );
