@@ -64,8 +64,35 @@ const BOOL: FieldKind = FieldKind::Bool;
 const NUM1: FieldKind = FieldKind::Number { decimals: 1 };
 const NUM0: FieldKind = FieldKind::Number { decimals: 0 };
 
+/// One value of an output row, borrowing text from the analysis where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    /// Null / empty cell.
+    Null,
+    /// true / false.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Text borrowed from the analysis.
+    Str(&'a str),
+    /// Text made for this row.
+    Owned(String),
+}
+
+impl Cell<'_> {
+    fn to_value(&self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Bool(b) => Value::Bool(*b),
+            Cell::Number(x) => Value::Number(*x),
+            Cell::Str(t) => Value::Text((*t).to_owned()),
+            Cell::Owned(t) => Value::Text(t.clone()),
+        }
+    }
+}
+
 /// Fills a row's values.
-type RowFn<'a> = Box<dyn Fn(usize, &mut Vec<Value>) + Sync + 'a>;
+type RowFn<'a> = Box<dyn for<'r> Fn(usize, &'r mut Vec<Cell<'a>>) + Sync + 'a>;
 /// A row's geometry (WGS84) and representative point.
 type GeometryFn<'a> = Box<dyn Fn(usize) -> (&'a Geometry<f64>, [f64; 2]) + Sync + 'a>;
 
@@ -79,20 +106,20 @@ pub struct Table<'a> {
     geometry: GeometryFn<'a>,
 }
 
-impl Table<'_> {
+impl<'a> Table<'a> {
     /// Fills `out` with row `i`'s values.
-    pub fn values(&self, i: usize, out: &mut Vec<Value>) {
+    pub fn values(&self, i: usize, out: &mut Vec<Cell<'a>>) {
         out.clear();
         (self.row)(i, out);
     }
 }
 
-fn opt_num(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, Value::Number)
+fn opt_num<'a>(x: Option<f64>) -> Cell<'a> {
+    x.map_or(Cell::Null, Cell::Number)
 }
 
 /// The households layer: one row per residence.
-pub fn household_table(a: &Analysis) -> Table<'_> {
+pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
     let p = &a.profile;
     let has_elderly = a.residences.iter().any(|r| r.elderly.is_some());
     let mut columns =
@@ -115,29 +142,29 @@ pub fn household_table(a: &Analysis) -> Table<'_> {
         columns.push(col(*name, dbf, BOOL));
     }
     columns.push(col("complete", "complete", BOOL));
-    let row = move |r: usize, out: &mut Vec<Value>| {
+    let row = move |r: usize, out: &mut Vec<Cell<'a>>| {
         let res = &a.residences[r];
-        out.push(Value::Text(res.id.clone()));
-        out.push(Value::Number(res.households));
-        out.push(Value::Number(res.population));
+        out.push(Cell::Str(&res.id));
+        out.push(Cell::Number(res.households));
+        out.push(Cell::Number(res.population));
         if has_elderly {
             out.push(opt_num(res.elderly));
         }
         for c in 0..a.profile.categories.len() {
             out.push(opt_num(a.coverage.distance(r, c)));
-            out.push(a.coverage.nearest(r, c).map_or(Value::Null, |f| Value::Text(a.facilities[f].id.clone())));
+            out.push(a.coverage.nearest(r, c).map_or(Cell::Null, |f| Cell::Str(&a.facilities[f].id)));
             if let Some(ok) = a.covered(r, c) {
-                out.push(Value::Bool(ok));
+                out.push(Cell::Bool(ok));
             }
         }
         let v = a.verdict(r);
-        out.push(Value::Number(v.missing.len() as f64));
+        out.push(Cell::Number(v.missing.len() as f64));
         let list: Vec<&str> = v.missing.iter().map(|&c| a.profile.categories[c].id.as_str()).collect();
-        out.push(Value::Text(list.join(",")));
+        out.push(Cell::Owned(list.join(",")));
         for k in 0..3 {
-            out.push(Value::Bool(v.complete[k]));
+            out.push(Cell::Bool(v.complete[k]));
         }
-        out.push(Value::Bool(v.complete[2]));
+        out.push(Cell::Bool(v.complete[2]));
     };
     Table {
         columns,
@@ -149,7 +176,7 @@ pub fn household_table(a: &Analysis) -> Table<'_> {
 
 /// The facilities layer: one row per facility, with the households and population within its
 /// category's radius.
-pub fn facility_table(a: &Analysis) -> Table<'_> {
+pub fn facility_table<'a>(a: &'a Analysis) -> Table<'a> {
     let columns = vec![
         col("id", "id", TEXT),
         col("category", "category", TEXT),
@@ -161,11 +188,11 @@ pub fn facility_table(a: &Analysis) -> Table<'_> {
         col("population", "population", NUM1),
     ];
     let round1 = |x: f64| (x * 10.0).round() / 10.0;
-    let row = move |i: usize, out: &mut Vec<Value>| {
+    let row = move |i: usize, out: &mut Vec<Cell<'a>>| {
         let f = &a.facilities[i];
-        out.push(Value::Text(f.id.clone()));
-        out.push(Value::Text(a.profile.categories[f.category].id.clone()));
-        out.push(f.name.clone().map_or(Value::Null, Value::Text));
+        out.push(Cell::Str(&f.id));
+        out.push(Cell::Str(&a.profile.categories[f.category].id));
+        out.push(f.name.as_deref().map_or(Cell::Null, Cell::Str));
         out.push(opt_num(f.capacity));
         out.push(opt_num(f.land_area_m2.map(round1)));
         out.push(opt_num(f.floor_area_m2));
@@ -188,11 +215,23 @@ fn werr(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 /// Writes a number as JSON/CSV text: integers without a decimal point, otherwise the shortest
 /// representation that reads back to the same value.
 fn push_number(s: &mut String, x: f64) {
-    use std::fmt::Write as _;
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        let _ = write!(s, "{}", x as i64);
+        s.push_str(itoa::Buffer::new().format(x as i64));
+    } else if x.is_finite() {
+        s.push_str(ryu::Buffer::new().format_finite(x));
     } else {
-        let _ = write!(s, "{x}");
+        s.push_str("null");
+    }
+}
+
+/// Appends `t` as a JSON string literal; plain text (the usual id) is copied as it is.
+fn push_json_string(s: &mut String, t: &str) {
+    if t.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        s.push('"');
+        s.push_str(t);
+        s.push('"');
+    } else {
+        s.push_str(&serde_json::to_string(t).unwrap_or_default());
     }
 }
 
@@ -327,10 +366,11 @@ pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
             s.push_str(&names[k]);
             s.push(':');
             match v {
-                Value::Null => s.push_str("null"),
-                Value::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
-                Value::Number(x) => push_number(&mut s, *x),
-                Value::Text(t) => s.push_str(&serde_json::to_string(t).unwrap_or_default()),
+                Cell::Null => s.push_str("null"),
+                Cell::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+                Cell::Number(x) => push_number(&mut s, *x),
+                Cell::Str(t) => push_json_string(&mut s, t),
+                Cell::Owned(t) => push_json_string(&mut s, t),
             }
         }
         s.push_str("}}");
@@ -361,10 +401,11 @@ pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
         for v in &values {
             let mut s = String::new();
             match v {
-                Value::Null => {}
-                Value::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
-                Value::Number(x) => push_number(&mut s, *x),
-                Value::Text(t) => s.push_str(t),
+                Cell::Null => {}
+                Cell::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+                Cell::Number(x) => push_number(&mut s, *x),
+                Cell::Str(t) => s.push_str(t),
+                Cell::Owned(t) => s.push_str(t),
             }
             cells.push(s);
         }
@@ -383,8 +424,9 @@ pub fn write_shp(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
     let fields: Vec<ShpField> = table.columns.iter().map(|c| ShpField { name: c.dbf.clone(), kind: c.kind }).collect();
     let mut failure = None;
     let rows = (0..table.rows).map_while(|i| {
-        let mut values = Vec::with_capacity(table.columns.len());
-        table.values(i, &mut values);
+        let mut cells = Vec::with_capacity(table.columns.len());
+        table.values(i, &mut cells);
+        let values: Vec<Value> = cells.iter().map(Cell::to_value).collect();
         let p = (table.geometry)(i).1;
         match out_coord(crs, Coord { x: p[0], y: p[1] }) {
             Ok(c) => Some(([c.x, c.y], values)),
