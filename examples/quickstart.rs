@@ -19,8 +19,8 @@ fn main() -> Result<(), lifecircle::Error> {
     // 2. validate into model types (WGS84); categories are resolved against the profile
     let profile = StandardProfile::built_in("gb50180-2018")?;
     let fields = FieldMap::default();
-    let residences = residences_from_layer(&residences, &fields, None, &ResidenceOptions::default())?;
-    let services = facilities_from_layer(&services, &fields, None, &profile, false)?;
+    let residences = residences_from_layer(residences, &fields, None, &ResidenceOptions::default())?;
+    let services = facilities_from_layer(services, &fields, None, &profile, false)?;
 
     // 3. analyse: straight-line radius = walking radius / detour
     let a = analyze(profile, residences, services.facilities, AnalysisOptions { detour: 1.3 })?;

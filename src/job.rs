@@ -64,7 +64,7 @@ impl Job {
 
     /// Validates the layers, analyses and writes every output. Nothing is written unless all
     /// inputs are valid and the analysis succeeded; outputs appear atomically. The layers are
-    /// consumed so their memory is freed as soon as they are validated.
+    /// consumed: their memory is freed as they are validated.
     pub fn run(&self, residences: Layer, services: Layer) -> Result<JobReport> {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
@@ -73,11 +73,9 @@ impl Job {
             clock = Instant::now();
         };
         let res =
-            residences_from_layer(&residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
-        drop(residences);
+            residences_from_layer(residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
         let fac =
-            facilities_from_layer(&services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
-        drop(services);
+            facilities_from_layer(services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
         lap("validate", &mut timings);
         let analysis = analyze(self.profile.clone(), res, fac.facilities, self.analysis.clone())?;
         lap("analyse", &mut timings);

@@ -31,8 +31,8 @@
 //! let opts = io::ReadOptions::default();
 //! let res_layer = io::read_layer("data/residences.geojson".as_ref(), &opts)?;
 //! let svc_layer = io::read_layer("data/services.geojson".as_ref(), &opts)?;
-//! let residences = io::load::residences_from_layer(&res_layer, &opts.fields, None, &Default::default())?;
-//! let services = io::load::facilities_from_layer(&svc_layer, &opts.fields, None, &profile, false)?;
+//! let residences = io::load::residences_from_layer(res_layer, &opts.fields, None, &Default::default())?;
+//! let services = io::load::facilities_from_layer(svc_layer, &opts.fields, None, &profile, false)?;
 //! let a = analysis::analyze(profile, residences, services.facilities, Default::default())?;
 //! println!("{:?}", a.summary().complete_share_15min);
 //! # Ok::<(), lifecircle::Error>(())

@@ -88,7 +88,13 @@ pub fn read_csv(path: &Path, encoding: Option<&'static Encoding>, fields: &Field
             (Ok(x), Ok(y)) => (Some(Geometry::Point(Point::new(x, y))), None),
             (Err(p), _) | (_, Err(p)) => (None, Some(p)),
         };
-        features.push(RawFeature { index, fid: None, geometry, geometry_problem, values });
+        features.push(RawFeature {
+            index,
+            fid: None,
+            geometry,
+            geometry_problem: geometry_problem.map(Box::new),
+            values,
+        });
     }
     Ok(Layer { path: path.to_path_buf(), fields: headers, features, declared_crs: None })
 }
@@ -126,7 +132,7 @@ mod tests {
         std::fs::write(&p, "id,lon,lat\na,116.4,39.9\nb,east,39.9\n").unwrap();
         let l = read_csv(&p, None, &FieldMap::default()).unwrap();
         assert!(l.features[0].geometry.is_some());
-        let (field, msg) = l.features[1].geometry_problem.clone().unwrap();
+        let (field, msg) = l.features[1].geometry_problem.clone().map(|b| *b).unwrap();
         assert_eq!(field, "lon");
         assert!(msg.contains("east"), "{msg}");
     }

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
@@ -14,18 +16,32 @@ use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::layer::{Layer, RawFeature, Value};
 
-/// Reads a GeoJSON file into a layer.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads a GeoJSON file into a layer, streaming it through a buffer (the file is never held
+/// in memory whole; it is read again only to explain an error).
 pub fn read_geojson(path: &Path) -> Result<Layer> {
-    let bytes = std::fs::read(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
-    read_geojson_bytes(path, &bytes)
+    let read_err = |cause| Error::Read { path: path.into(), cause };
+    let file = File::open(path).map_err(read_err)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
+        reader.consume(BOM.len());
+    }
+    decode(path, serde_json::Deserializer::from_reader(reader), || std::fs::read(path).unwrap_or_default())
 }
 
 /// Reads GeoJSON from memory; `path` is used in messages only.
 pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::input(Location::file(path), "the file is empty"));
-    }
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    decode(path, serde_json::Deserializer::from_slice(body), || bytes.to_vec())
+}
+
+/// Decodes a whole GeoJSON document; `source_bytes` gives the raw file to explain a failure.
+fn decode<'de, R: serde_json::de::Read<'de>>(
+    path: &Path,
+    mut de: serde_json::Deserializer<R>,
+    source_bytes: impl FnOnce() -> Vec<u8>,
+) -> Result<Layer> {
     let mut builder = Builder {
         path,
         fields: Vec::new(),
@@ -36,38 +52,12 @@ pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
         problem: None,
         failed_feature: None,
     };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = (&mut de).deserialize_map(TopVisitor { b: &mut builder }).and_then(|()| de.end());
     if let Some(problem) = builder.problem.take() {
         return Err(problem);
     }
     if let Err(e) = parsed {
-        let location = match builder.failed_feature {
-            Some(i) => Location::file(path).feature(i, None),
-            None => Location::file(path),
-        };
-        let offset = offset_of(bytes, e.line(), e.column());
-        let rest = bytes.get(offset.saturating_sub(1)..).unwrap_or_default();
-        let msg = if let Err(bad) = std::str::from_utf8(bytes) {
-            let (line, column) = line_column(bytes, bad.valid_up_to());
-            format!(
-                "the file is not valid UTF-8 (at line {line} column {column}): GeoJSON must be UTF-8; \
-                 was it saved as GBK? Re-save it as UTF-8"
-            )
-        } else if e.is_eof() {
-            format!("the file ends too early (truncated JSON?) at line {} column {}", e.line(), e.column())
-        } else if let Some(word) = [&b"NaN"[..], b"Infinity", b"-Infinity"].into_iter().find(|w| rest.starts_with(w)) {
-            format!(
-                "{} at line {} column {} is not valid JSON (Python's json.dump writes it for missing or \
-                 infinite numbers): write null for a missing value",
-                String::from_utf8_lossy(word),
-                e.line(),
-                e.column()
-            )
-        } else {
-            format!("invalid GeoJSON: {e}")
-        };
-        return Err(Error::input(location, msg));
+        return Err(explain(path, &e, builder.failed_feature, &source_bytes()));
     }
     match builder.kind.as_deref() {
         Some("FeatureCollection") | Some("Feature") => {}
@@ -89,6 +79,40 @@ pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
         None => None,
     };
     Ok(Layer { path: path.to_path_buf(), fields: builder.fields, features: builder.features, declared_crs })
+}
+
+/// Turns a JSON parse failure into a message for people, looking at the file's bytes.
+fn explain(path: &Path, e: &serde_json::Error, failed_feature: Option<usize>, raw: &[u8]) -> Error {
+    let bytes = raw.strip_prefix(BOM).unwrap_or(raw);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Error::input(Location::file(path), "the file is empty");
+    }
+    let location = match failed_feature {
+        Some(i) => Location::file(path).feature(i, None),
+        None => Location::file(path),
+    };
+    let offset = offset_of(bytes, e.line(), e.column());
+    let rest = bytes.get(offset.saturating_sub(1)..).unwrap_or_default();
+    let msg = if let Err(bad) = std::str::from_utf8(bytes) {
+        let (line, column) = line_column(bytes, bad.valid_up_to());
+        format!(
+            "the file is not valid UTF-8 (at line {line} column {column}): GeoJSON must be UTF-8; \
+             was it saved as GBK? Re-save it as UTF-8"
+        )
+    } else if e.is_eof() {
+        format!("the file ends too early (truncated JSON?) at line {} column {}", e.line(), e.column())
+    } else if let Some(word) = [&b"NaN"[..], b"Infinity", b"-Infinity"].into_iter().find(|w| rest.starts_with(w)) {
+        format!(
+            "{} at line {} column {} is not valid JSON (Python's json.dump writes it for missing or \
+             infinite numbers): write null for a missing value",
+            String::from_utf8_lossy(word),
+            e.line(),
+            e.column()
+        )
+    } else {
+        format!("invalid GeoJSON: {e}")
+    };
+    Error::input(location, msg)
 }
 
 /// 1-based line and column of a byte offset.
@@ -299,7 +323,7 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
             };
         }
     }
-    b.features.push(RawFeature { index, fid, geometry, geometry_problem, values });
+    b.features.push(RawFeature { index, fid, geometry, geometry_problem: geometry_problem.map(Box::new), values });
     Ok(())
 }
 
@@ -403,7 +427,7 @@ mod tests {
         // The problem is kept with the feature and reported by the loader, which knows its id.
         let l = read(r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1]}}]}"#)
             .unwrap();
-        let (field, msg) = l.features[0].geometry_problem.clone().unwrap();
+        let (field, msg) = l.features[0].geometry_problem.clone().map(|b| *b).unwrap();
         assert_eq!(field, "geometry");
         assert!(msg.contains("at least two numbers"), "{msg}");
     }

@@ -48,7 +48,7 @@ pub struct RawFeature {
     pub geometry: Option<Geometry<f64>>,
     /// Why the geometry could not be read: the field concerned (`geometry`, or a CSV
     /// coordinate column) and the message. Reported by the loader, which knows the feature's id.
-    pub geometry_problem: Option<(String, String)>,
+    pub geometry_problem: Option<Box<(String, String)>>,
     /// Attribute values, aligned with [`Layer::fields`] (shorter when trailing fields are absent).
     pub values: Vec<Value>,
 }

@@ -143,16 +143,47 @@ fn coord_to_wgs84(c: Coord<f64>, crs: &Crs, given: bool, role: LayerRole, at: &L
     Ok(Coord { x: lon, y: lat })
 }
 
-/// Converts a geometry to WGS84.
+/// Converts a geometry to WGS84 (in place), checking every coordinate.
 pub fn geometry_to_wgs84(
-    g: &Geometry<f64>,
+    mut g: Geometry<f64>,
     crs: &Crs,
     given: bool,
     role: LayerRole,
     at: &Location,
 ) -> Result<Geometry<f64>> {
-    use geo::MapCoords;
-    g.try_map_coords(|c| coord_to_wgs84(c, crs, given, role, at))
+    for_each_coord_mut(&mut g, &mut |c| {
+        *c = coord_to_wgs84(*c, crs, given, role, at)?;
+        Ok(())
+    })?;
+    Ok(g)
+}
+
+/// Visits every coordinate of a geometry mutably, stopping at the first error.
+fn for_each_coord_mut(g: &mut Geometry<f64>, f: &mut dyn FnMut(&mut Coord<f64>) -> Result<()>) -> Result<()> {
+    fn ring(r: &mut geo::LineString<f64>, f: &mut dyn FnMut(&mut Coord<f64>) -> Result<()>) -> Result<()> {
+        r.0.iter_mut().try_for_each(f)
+    }
+    fn polygon(p: &mut geo::Polygon<f64>, f: &mut dyn FnMut(&mut Coord<f64>) -> Result<()>) -> Result<()> {
+        let mut exterior = Ok(());
+        p.exterior_mut(|r| exterior = ring(r, f));
+        exterior?;
+        let mut interiors = Ok(());
+        p.interiors_mut(|rs| interiors = rs.iter_mut().try_for_each(|r| ring(r, f)));
+        interiors
+    }
+    match g {
+        Geometry::Point(p) => f(&mut p.0),
+        Geometry::Line(l) => f(&mut l.start).and_then(|()| f(&mut l.end)),
+        Geometry::MultiPoint(mp) => mp.0.iter_mut().try_for_each(|p| f(&mut p.0)),
+        Geometry::LineString(l) => ring(l, f),
+        Geometry::MultiLineString(ml) => ml.0.iter_mut().try_for_each(|l| ring(l, f)),
+        Geometry::Polygon(p) => polygon(p, f),
+        Geometry::MultiPolygon(mp) => mp.0.iter_mut().try_for_each(|p| polygon(p, f)),
+        Geometry::GeometryCollection(gc) => gc.0.iter_mut().try_for_each(|g| for_each_coord_mut(g, f)),
+        Geometry::Rect(_) | Geometry::Triangle(_) => {
+            Err(Error::Option("Rect and Triangle geometries are not read from files".into()))
+        }
+    }
 }
 
 /// The representative point of a residence or facility geometry: the point itself, or a
@@ -183,7 +214,8 @@ pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &Location) -
 }
 
 struct FeatureContext<'a> {
-    layer: &'a Layer,
+    path: &'a std::path::Path,
+    fields: &'a [String],
     id_col: Option<usize>,
 }
 
@@ -192,10 +224,10 @@ impl FeatureContext<'_> {
         self.id_col.and_then(|c| f.value(c).to_text()).or_else(|| f.fid.clone()).unwrap_or_else(|| f.index.to_string())
     }
     fn at(&self, f: &RawFeature, id: &str) -> Location {
-        Location::file(&self.layer.path).feature(f.index, Some(id))
+        Location::file(self.path).feature(f.index, Some(id))
     }
     fn field_name(&self, col: usize) -> &str {
-        &self.layer.fields[col]
+        &self.fields[col]
     }
 }
 
@@ -206,16 +238,18 @@ fn check_unique(ids: &mut HashMap<String, usize>, id: &str, at: &Location, id_fi
     Ok(())
 }
 
-fn geometry_of(f: &RawFeature, at: &Location) -> Result<Geometry<f64>> {
-    if let Some((field, message)) = &f.geometry_problem {
-        return Err(Error::input(at.field(field), message.clone()));
+/// Takes the feature's geometry out, or reports why it has none.
+fn take_geometry(f: &mut RawFeature, at: &Location) -> Result<Geometry<f64>> {
+    if let Some(problem) = f.geometry_problem.take() {
+        let (field, message) = *problem;
+        return Err(Error::input(at.field(field), message));
     }
-    f.geometry.clone().ok_or_else(|| Error::input(at.field("geometry"), "geometry is null"))
+    f.geometry.take().ok_or_else(|| Error::input(at.field("geometry"), "geometry is null"))
 }
 
 /// Builds residences from a layer.
 pub fn residences_from_layer(
-    layer: &Layer,
+    layer: Layer,
     fields: &FieldMap,
     crs_flag: Option<&Crs>,
     opts: &ResidenceOptions,
@@ -224,26 +258,26 @@ pub fn residences_from_layer(
     if layer.features.is_empty() {
         return Err(Error::input(file, "the residences layer has no features"));
     }
-    let (crs, given) = effective_crs(layer, crs_flag);
-    let ctx = FeatureContext { layer, id_col: fields.find_in(Role::Id, layer)? };
-    let hh_col = fields.find_in(Role::Households, layer)?;
-    let pop_col = fields.find_in(Role::Population, layer)?;
-    let eld_col = fields.find_in(Role::Elderly, layer)?;
-    let mut ids = HashMap::with_capacity(layer.features.len());
-    let mut out = Vec::with_capacity(layer.features.len());
-    for f in &layer.features {
-        let id = ctx.id_of(f);
-        let at = ctx.at(f, &id);
+    let (crs, given) = effective_crs(&layer, crs_flag);
+    let id_col = fields.find_in(Role::Id, &layer)?;
+    let hh_col = fields.find_in(Role::Households, &layer)?;
+    let pop_col = fields.find_in(Role::Population, &layer)?;
+    let eld_col = fields.find_in(Role::Elderly, &layer)?;
+    let Layer { path, fields: names, features, .. } = layer;
+    let ctx = FeatureContext { path: &path, fields: &names, id_col };
+    let mut ids = HashMap::with_capacity(features.len());
+    let mut out = Vec::with_capacity(features.len());
+    for mut f in features {
+        let id = ctx.id_of(&f);
+        let at = ctx.at(&f, &id);
         check_unique(&mut ids, &id, &at, ctx.id_col.map_or("id", |c| ctx.field_name(c)), f.index)?;
-        let read = |col: Option<usize>| -> Result<Option<f64>> {
+        let read = |f: &RawFeature, col: Option<usize>| -> Result<Option<f64>> {
             match col {
                 Some(c) => non_negative(f.value(c), &at.field(ctx.field_name(c))),
                 None => Ok(None),
             }
         };
-        let hh = read(hh_col)?;
-        let pop = read(pop_col)?;
-        let elderly = read(eld_col)?;
+        let (hh, pop, elderly) = (read(&f, hh_col)?, read(&f, pop_col)?, read(&f, eld_col)?);
         let (households, population) = match (hh, pop) {
             (Some(h), Some(p)) => (h, p),
             (Some(h), None) => (h, derived(h * opts.household_size)),
@@ -268,7 +302,7 @@ pub fn residences_from_layer(
             ));
         }
         let gat = at.field("geometry");
-        let geometry = geometry_to_wgs84(&geometry_of(f, &at)?, &crs, given, LayerRole::Residences, &gat)?;
+        let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &crs, given, LayerRole::Residences, &gat)?;
         let lonlat = representative_point(&geometry, LayerRole::Residences, &gat)?;
         out.push(Residence { id, households, population, elderly, geometry, lonlat, xy: [0.0, 0.0] });
     }
@@ -278,7 +312,7 @@ pub fn residences_from_layer(
 /// Builds facilities from a layer, resolving each `category` against the profile.
 /// Unknown categories are counted and skipped, or are an error when `strict`.
 pub fn facilities_from_layer(
-    layer: &Layer,
+    layer: Layer,
     fields: &FieldMap,
     crs_flag: Option<&Crs>,
     profile: &StandardProfile,
@@ -288,9 +322,9 @@ pub fn facilities_from_layer(
     if layer.features.is_empty() {
         return Err(Error::input(file, "the services layer has no features"));
     }
-    let (crs, given) = effective_crs(layer, crs_flag);
-    let ctx = FeatureContext { layer, id_col: fields.find_in(Role::Id, layer)? };
-    let cat_col = fields.find_in(Role::Category, layer)?.ok_or_else(|| {
+    let (crs, given) = effective_crs(&layer, crs_flag);
+    let id_col = fields.find_in(Role::Id, &layer)?;
+    let cat_col = fields.find_in(Role::Category, &layer)?.ok_or_else(|| {
         Error::input(
             file.field("category"),
             format!(
@@ -299,15 +333,17 @@ pub fn facilities_from_layer(
             ),
         )
     })?;
-    let name_col = fields.find_in(Role::Name, layer)?;
-    let cap_col = fields.find_in(Role::Capacity, layer)?;
-    let land_col = fields.find_in(Role::LandArea, layer)?;
-    let floor_col = fields.find_in(Role::FloorArea, layer)?;
-    let mut ids = HashMap::with_capacity(layer.features.len());
+    let name_col = fields.find_in(Role::Name, &layer)?;
+    let cap_col = fields.find_in(Role::Capacity, &layer)?;
+    let land_col = fields.find_in(Role::LandArea, &layer)?;
+    let floor_col = fields.find_in(Role::FloorArea, &layer)?;
+    let Layer { path, fields: names, features, .. } = layer;
+    let ctx = FeatureContext { path: &path, fields: &names, id_col };
+    let mut ids = HashMap::with_capacity(features.len());
     let mut load = FacilityLoad::default();
-    for f in &layer.features {
-        let id = ctx.id_of(f);
-        let at = ctx.at(f, &id);
+    for mut f in features {
+        let id = ctx.id_of(&f);
+        let at = ctx.at(&f, &id);
         check_unique(&mut ids, &id, &at, ctx.id_col.map_or("id", |c| ctx.field_name(c)), f.index)?;
         let cat_at = at.field(ctx.field_name(cat_col));
         let Some(cat_text) = f.value(cat_col).to_text().filter(|t| !t.trim().is_empty()) else {
@@ -332,8 +368,10 @@ pub fn facilities_from_layer(
                 None => Ok(None),
             }
         };
+        let (capacity, land_area, floor_area) = (read(cap_col)?, read(land_col)?, read(floor_col)?);
+        let name = name_col.and_then(|c| f.value(c).to_text());
         let gat = at.field("geometry");
-        let geometry = geometry_to_wgs84(&geometry_of(f, &at)?, &crs, given, LayerRole::Services, &gat)?;
+        let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &crs, given, LayerRole::Services, &gat)?;
         let lonlat = representative_point(&geometry, LayerRole::Services, &gat)?;
         let polygon_area = match &geometry {
             Geometry::Polygon(p) => Some(p.geodesic_area_unsigned()),
@@ -343,10 +381,10 @@ pub fn facilities_from_layer(
         load.facilities.push(Facility {
             id,
             category,
-            name: name_col.and_then(|c| f.value(c).to_text()),
-            capacity: read(cap_col)?,
-            land_area_m2: read(land_col)?.or(polygon_area),
-            floor_area_m2: read(floor_col)?,
+            name,
+            capacity,
+            land_area_m2: land_area.or(polygon_area),
+            floor_area_m2: floor_area,
             geometry,
             lonlat,
             xy: [0.0, 0.0],

@@ -316,7 +316,7 @@ mod tests {
         assert_eq!(layer.features[0].geometry_problem, None);
         let f = &layer.features[1];
         assert_eq!(f.geometry, None);
-        let (field, message) = f.geometry_problem.clone().unwrap();
+        let (field, message) = f.geometry_problem.clone().map(|b| *b).unwrap();
         assert_eq!(field, "geometry");
         assert!(message.contains("record is damaged"), "{message}");
     }

@@ -117,7 +117,13 @@ pub fn read_shapefile(path: &Path, dbf_encoding: Option<&'static Encoding>) -> R
                 Ok(geometry) => (geometry, None),
                 Err(message) => (None, Some(("geometry".to_owned(), message))),
             };
-        features.push(RawFeature { index: record, fid: None, geometry, geometry_problem, values });
+        features.push(RawFeature {
+            index: record,
+            fid: None,
+            geometry,
+            geometry_problem: geometry_problem.map(Box::new),
+            values,
+        });
     }
     Ok(Layer { path: path.to_path_buf(), fields, features, declared_crs })
 }
