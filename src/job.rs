@@ -42,8 +42,17 @@ pub struct JobReport {
     pub summary: Summary,
     /// Files written, in order.
     pub written: Vec<PathBuf>,
-    /// Wall time of each step (validate, analyse, summarise, write), for `--timings`.
-    pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// Each step (validate, analyse, summarise, write) with its wall time and the process's
+    /// peak memory after it (bytes; `None` where the platform does not say), for `--timings`.
+    pub timings: Vec<(&'static str, std::time::Duration, Option<u64>)>,
+}
+
+/// The process's peak resident memory so far in bytes (Linux `VmHWM`), if known.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 impl Job {
@@ -69,7 +78,7 @@ impl Job {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &'static str, timings: &mut Vec<_>| {
-            timings.push((name, clock.elapsed()));
+            timings.push((name, clock.elapsed(), peak_memory()));
             clock = Instant::now();
         };
         let res =

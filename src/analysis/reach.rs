@@ -9,10 +9,13 @@ use rayon::prelude::*;
 use super::{Reach, round_decimetre};
 use crate::model::{Facility, Residence};
 
-/// At most this many grid cells (about 32 MB of totals and offsets).
+/// At most this many grid cells per grid (about 32 MB of totals and offsets).
 const MAX_CELLS: f64 = 2_000_000.0;
 /// Smallest cell side, metres.
-const MIN_CELL_M: f64 = 25.0;
+const MIN_CELL_M: f64 = 10.0;
+/// Cells per radius: a circle spans about π·16² ≈ 800 whole cells and 2π·16 ≈ 100 boundary
+/// cells, which balances cell visits against point tests in dense districts.
+const CELLS_PER_RADIUS: f64 = 16.0;
 
 /// Residences bucketed by grid cell, with per-cell totals.
 struct ResidenceGrid {
@@ -30,7 +33,8 @@ struct ResidenceGrid {
 }
 
 impl ResidenceGrid {
-    fn new(residences: &[Residence]) -> Option<ResidenceGrid> {
+    /// A grid suited to circles of `radius` metres.
+    fn new(residences: &[Residence], radius: f64) -> Option<ResidenceGrid> {
         let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for r in residences {
             for k in 0..2 {
@@ -42,7 +46,7 @@ impl ResidenceGrid {
             return None;
         }
         let (w, h) = ((max[0] - min[0]).max(1.0), (max[1] - min[1]).max(1.0));
-        let cell = (w * h / MAX_CELLS).sqrt().max(MIN_CELL_M);
+        let cell = (radius / CELLS_PER_RADIUS).max(MIN_CELL_M).max((w * h / MAX_CELLS).sqrt());
         let nx = (w / cell).floor() as usize + 1;
         let ny = (h / cell).floor() as usize + 1;
         let cell_of = |xy: [f64; 2]| {
@@ -79,6 +83,7 @@ impl ResidenceGrid {
         let outer = radius + 0.05;
         // A whole cell counts when even its farthest corner satisfies d ≤ r − 0.05 (+ margin).
         let inner = radius - 0.051;
+        let (outer2, inner2) = (outer * outer, if inner > 0.0 { inner * inner } else { -1.0 });
         let span = |v: f64, origin: f64, n: usize| {
             let lo = ((v - outer - origin) / self.cell).floor().max(0.0) as usize;
             let hi = (((v + outer - origin) / self.cell).floor().max(0.0) as usize).min(n - 1);
@@ -96,19 +101,19 @@ impl ResidenceGrid {
             for cx in x_lo..=x_hi {
                 let (xa, xb) = (self.x0 + cx as f64 * self.cell, self.x0 + (cx + 1) as f64 * self.cell);
                 let near_x = (xa - p[0]).max(0.0).max(p[0] - xb);
-                if near_x.hypot(near_y) > outer {
+                if near_x * near_x + near_y * near_y > outer2 {
                     continue;
                 }
                 let c = cy * self.nx + cx;
                 let far_x = (p[0] - xa).abs().max((xb - p[0]).abs());
-                if far_x.hypot(far_y) <= inner {
+                if far_x * far_x + far_y * far_y <= inner2 {
                     reach.households += self.households[c];
                     reach.population += self.population[c];
                     continue;
                 }
                 for &i in &self.members[self.start[c] as usize..self.start[c + 1] as usize] {
                     let r = &residences[i as usize];
-                    let d = (r.xy[0] - p[0]).hypot(r.xy[1] - p[1]);
+                    let d = ((r.xy[0] - p[0]).powi(2) + (r.xy[1] - p[1]).powi(2)).sqrt();
                     if round_decimetre(d) <= radius {
                         reach.households += r.households;
                         reach.population += r.population;
@@ -127,12 +132,18 @@ pub(super) fn facility_reach(
     facilities: &[Facility],
     radii_m: &[Option<f64>],
 ) -> Vec<Option<Reach>> {
-    let grid = ResidenceGrid::new(residences);
+    // One grid per distinct radius (a profile has a handful), built in parallel.
+    let mut radii: Vec<f64> = facilities.iter().filter_map(|f| radii_m[f.category]).collect();
+    radii.sort_by(f64::total_cmp);
+    radii.dedup();
+    let grids: Vec<(f64, Option<ResidenceGrid>)> =
+        radii.into_par_iter().map(|r| (r, ResidenceGrid::new(residences, r))).collect();
     facilities
         .par_iter()
         .map(|f| {
             let radius = radii_m[f.category]?;
-            Some(grid.as_ref().map_or_else(Reach::default, |g| g.reach(residences, f.xy, radius)))
+            let grid = grids.iter().find(|(r, _)| *r == radius).and_then(|(_, g)| g.as_ref());
+            Some(grid.map_or_else(Reach::default, |g| g.reach(residences, f.xy, radius)))
         })
         .collect()
 }
@@ -168,14 +179,14 @@ mod tests {
                 }
             })
             .collect();
-        let grid = ResidenceGrid::new(&residences).unwrap();
         for k in 0..200 {
             let p = [next() * 1600.0 - 200.0, next() * 1600.0 - 200.0];
-            let radius = [300.0, 500.0, 1000.0, 230.76923][k % 4];
+            let radius = [300.0, 500.0, 1000.0, 230.76923, 120.0][k % 5];
+            let grid = ResidenceGrid::new(&residences, radius).unwrap();
             let got = grid.reach(&residences, p, radius);
             let want: f64 = residences
                 .iter()
-                .filter(|r| round_decimetre((r.xy[0] - p[0]).hypot(r.xy[1] - p[1])) <= radius)
+                .filter(|r| round_decimetre(((r.xy[0] - p[0]).powi(2) + (r.xy[1] - p[1]).powi(2)).sqrt()) <= radius)
                 .map(|r| r.households)
                 .sum();
             assert_eq!(got.households, want, "facility at {p:?} radius {radius}");

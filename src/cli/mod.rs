@@ -170,12 +170,14 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     job.analysis.detour = args.detour;
     job.write = WriteOptions { formats, out_crs };
     let read_time = started.elapsed();
+    let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
     let report = job.run(residences, services)?;
     if args.timings {
-        eprintln!("timings: read {:.2} s", read_time.as_secs_f64());
-        for (step, t) in &report.timings {
-            eprintln!("timings: {step} {:.2} s", t.as_secs_f64());
+        let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));
+        eprintln!("timings: read {:.2} s{}", read_time.as_secs_f64(), mb(read_peak));
+        for (step, t, peak) in &report.timings {
+            eprintln!("timings: {step} {:.2} s{}", t.as_secs_f64(), mb(*peak));
         }
         eprintln!("timings: total {:.2} s", started.elapsed().as_secs_f64());
     }

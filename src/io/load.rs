@@ -231,9 +231,20 @@ impl FeatureContext<'_> {
     }
 }
 
-fn check_unique(ids: &mut HashMap<String, usize>, id: &str, at: &Location, id_field: &str, index: usize) -> Result<()> {
-    if let Some(first) = ids.insert(id.to_owned(), index) {
-        return Err(Error::input(at.field(id_field), format!("duplicate id '{id}' (also feature {first})")));
+/// Fails on the first id (in file order) that an earlier feature already has.
+fn check_unique<'a>(
+    ids: impl ExactSizeIterator<Item = (&'a str, usize)>,
+    path: &std::path::Path,
+    id_field: &str,
+) -> Result<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (id, index) in ids {
+        if let Some(first) = seen.insert(id, index) {
+            return Err(Error::input(
+                Location::file(path).feature(index, Some(id)).field(id_field),
+                format!("duplicate id '{id}' (also feature {first})"),
+            ));
+        }
     }
     Ok(())
 }
@@ -265,12 +276,12 @@ pub fn residences_from_layer(
     let eld_col = fields.find_in(Role::Elderly, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;
     let ctx = FeatureContext { path: &path, fields: &names, id_col };
-    let mut ids = HashMap::with_capacity(features.len());
     let mut out = Vec::with_capacity(features.len());
+    let mut feature_index = Vec::with_capacity(features.len());
     for mut f in features {
         let id = ctx.id_of(&f);
         let at = ctx.at(&f, &id);
-        check_unique(&mut ids, &id, &at, ctx.id_col.map_or("id", |c| ctx.field_name(c)), f.index)?;
+        feature_index.push(f.index);
         let read = |f: &RawFeature, col: Option<usize>| -> Result<Option<f64>> {
             match col {
                 Some(c) => non_negative(f.value(c), &at.field(ctx.field_name(c))),
@@ -306,6 +317,8 @@ pub fn residences_from_layer(
         let lonlat = representative_point(&geometry, LayerRole::Residences, &gat)?;
         out.push(Residence { id, households, population, elderly, geometry, lonlat, xy: [0.0, 0.0] });
     }
+    let id_field = id_col.map_or("id", |c| names[c].as_str());
+    check_unique(out.iter().map(|r| r.id.as_str()).zip(feature_index), &path, id_field)?;
     Ok(out)
 }
 
@@ -339,12 +352,11 @@ pub fn facilities_from_layer(
     let floor_col = fields.find_in(Role::FloorArea, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;
     let ctx = FeatureContext { path: &path, fields: &names, id_col };
-    let mut ids = HashMap::with_capacity(features.len());
     let mut load = FacilityLoad::default();
+    let mut feature_index = Vec::with_capacity(features.len());
     for mut f in features {
         let id = ctx.id_of(&f);
         let at = ctx.at(&f, &id);
-        check_unique(&mut ids, &id, &at, ctx.id_col.map_or("id", |c| ctx.field_name(c)), f.index)?;
         let cat_at = at.field(ctx.field_name(cat_col));
         let Some(cat_text) = f.value(cat_col).to_text().filter(|t| !t.trim().is_empty()) else {
             return Err(Error::input(cat_at, "category is empty"));
@@ -389,6 +401,9 @@ pub fn facilities_from_layer(
             lonlat,
             xy: [0.0, 0.0],
         });
+        feature_index.push(f.index);
     }
+    let id_field = id_col.map_or("id", |c| names[c].as_str());
+    check_unique(load.facilities.iter().map(|f| f.id.as_str()).zip(feature_index), &path, id_field)?;
     Ok(load)
 }

@@ -224,6 +224,32 @@ fn push_number(s: &mut String, x: f64) {
     }
 }
 
+/// Appends `x` with exactly `decimals` decimals (≤ 9), rounding half away from zero, using
+/// integer formatting (much faster than `format!("{:.7}")` for millions of coordinates).
+fn push_fixed(s: &mut String, x: f64, decimals: usize) {
+    let scale = 10u64.pow(decimals.min(9) as u32);
+    let scaled = (x * scale as f64).round();
+    if !scaled.is_finite() || scaled.abs() >= 9.0e15 {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{x:.decimals$}");
+        return;
+    }
+    let v = scaled as i64;
+    if v < 0 {
+        s.push('-');
+    }
+    let a = v.unsigned_abs();
+    s.push_str(itoa::Buffer::new().format(a / scale));
+    if decimals > 0 {
+        s.push('.');
+        let frac = itoa::Buffer::new().format(a % scale).to_owned();
+        for _ in frac.len()..decimals.min(9) {
+            s.push('0');
+        }
+        s.push_str(&frac);
+    }
+}
+
 /// Appends `t` as a JSON string literal; plain text (the usual id) is copied as it is.
 fn push_json_string(s: &mut String, t: &str) {
     if t.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
@@ -255,9 +281,12 @@ struct CoordWriter<'c> {
 
 impl CoordWriter<'_> {
     fn pos(&self, s: &mut String, c: Coord<f64>) -> Result<()> {
-        use std::fmt::Write as _;
         let c = out_coord(self.crs, c)?;
-        let _ = write!(s, "[{:.*},{:.*}]", self.decimals, c.x, self.decimals, c.y);
+        s.push('[');
+        push_fixed(s, c.x, self.decimals);
+        s.push(',');
+        push_fixed(s, c.y, self.decimals);
+        s.push(']');
         Ok(())
     }
     fn line(&self, s: &mut String, coords: &[Coord<f64>]) -> Result<()> {
@@ -348,36 +377,69 @@ pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
     w.write_all(head.as_bytes()).map_err(werr(path))?;
     let names: Vec<String> = table.columns.iter().map(|c| serde_json::to_string(&c.name).unwrap_or_default()).collect();
     let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
-    let mut values = Vec::with_capacity(table.columns.len());
-    let mut s = String::with_capacity(4096);
-    for i in 0..table.rows {
-        s.clear();
-        if i > 0 {
-            s.push_str(",\n");
-        }
-        s.push_str(r#"{"type":"Feature","geometry":"#);
-        cw.geometry(&mut s, (table.geometry)(i).0)?;
-        s.push_str(r#","properties":{"#);
-        table.values(i, &mut values);
-        for (k, v) in values.iter().enumerate() {
-            if k > 0 {
-                s.push(',');
+    write_in_blocks(&mut w, path, table.rows, |rows, s| {
+        let mut values = Vec::with_capacity(table.columns.len());
+        for i in rows {
+            if i > 0 {
+                s.push_str(",\n");
             }
-            s.push_str(&names[k]);
-            s.push(':');
-            match v {
-                Cell::Null => s.push_str("null"),
-                Cell::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
-                Cell::Number(x) => push_number(&mut s, *x),
-                Cell::Str(t) => push_json_string(&mut s, t),
-                Cell::Owned(t) => push_json_string(&mut s, t),
+            s.push_str(r#"{"type":"Feature","geometry":"#);
+            cw.geometry(s, (table.geometry)(i).0)?;
+            s.push_str(r#","properties":{"#);
+            table.values(i, &mut values);
+            for (k, v) in values.iter().enumerate() {
+                if k > 0 {
+                    s.push(',');
+                }
+                s.push_str(&names[k]);
+                s.push(':');
+                match v {
+                    Cell::Null => s.push_str("null"),
+                    Cell::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+                    Cell::Number(x) => push_number(s, *x),
+                    Cell::Str(t) => push_json_string(s, t),
+                    Cell::Owned(t) => push_json_string(s, t),
+                }
             }
+            s.push_str("}}");
         }
-        s.push_str("}}");
-        w.write_all(s.as_bytes()).map_err(werr(path))?;
-    }
+        Ok(())
+    })?;
     w.write_all(b"\n]}\n").map_err(werr(path))?;
     w.flush().map_err(werr(path))?;
+    Ok(())
+}
+
+/// Rows formatted per parallel task, and tasks per round (bounds the text held in memory).
+const BLOCK_ROWS: usize = 4096;
+const BLOCKS_PER_ROUND: usize = 16;
+
+/// Formats rows `0..rows` with `render` in parallel blocks and writes the blocks in row order,
+/// so the output is the same bytes whatever the thread count. At most
+/// `BLOCK_ROWS × BLOCKS_PER_ROUND` rows of text are held at once.
+fn write_in_blocks<W, F>(w: &mut W, path: &Path, rows: usize, render: F) -> Result<()>
+where
+    W: Write,
+    F: Fn(std::ops::Range<usize>, &mut String) -> Result<()> + Sync,
+{
+    use rayon::prelude::*;
+    let mut start = 0;
+    while start < rows {
+        let round_end = (start + BLOCK_ROWS * BLOCKS_PER_ROUND).min(rows);
+        let blocks: Vec<std::ops::Range<usize>> =
+            (start..round_end).step_by(BLOCK_ROWS).map(|b| b..(b + BLOCK_ROWS).min(round_end)).collect();
+        let texts: Vec<Result<String>> = blocks
+            .into_par_iter()
+            .map(|range| {
+                let mut s = String::with_capacity(range.len() * 512);
+                render(range, &mut s).map(|()| s)
+            })
+            .collect();
+        for text in texts {
+            w.write_all(text?.as_bytes()).map_err(werr(path))?;
+        }
+        start = round_end;
+    }
     Ok(())
 }
 
@@ -387,35 +449,45 @@ pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
     let file = File::create(path).map_err(werr(path))?;
     let mut buf = BufWriter::with_capacity(1 << 20, file);
     buf.write_all(b"\xEF\xBB\xBF").map_err(werr(path))?;
-    let mut w = csv::Writer::from_writer(buf);
     let csv_err = |e: csv::Error| Error::Write { path: path.into(), cause: std::io::Error::other(e) };
     let (xn, yn) = if crs.is_geographic() { ("lon", "lat") } else { ("x", "y") };
-    let header = table.columns.iter().map(|c| c.name.as_str()).chain([xn, yn]);
-    w.write_record(header).map_err(csv_err)?;
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.write_record(table.columns.iter().map(|c| c.name.as_str()).chain([xn, yn])).map_err(csv_err)?;
+    buf.write_all(&header.into_inner().map_err(|e| csv_err(e.into_error().into()))?).map_err(werr(path))?;
     let decimals = coord_decimals(crs);
-    let mut values = Vec::with_capacity(table.columns.len());
-    let mut cells: Vec<String> = Vec::with_capacity(table.columns.len() + 2);
-    for i in 0..table.rows {
-        table.values(i, &mut values);
-        cells.clear();
-        for v in &values {
-            let mut s = String::new();
-            match v {
-                Cell::Null => {}
-                Cell::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
-                Cell::Number(x) => push_number(&mut s, *x),
-                Cell::Str(t) => s.push_str(t),
-                Cell::Owned(t) => s.push_str(t),
+    write_in_blocks(&mut buf, path, table.rows, |rows, s| {
+        let mut values = Vec::with_capacity(table.columns.len());
+        let mut cells: Vec<String> = Vec::with_capacity(table.columns.len() + 2);
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
+        for i in rows {
+            table.values(i, &mut values);
+            cells.clear();
+            for v in &values {
+                let mut c = String::new();
+                match v {
+                    Cell::Null => {}
+                    Cell::Bool(b) => c.push_str(if *b { "true" } else { "false" }),
+                    Cell::Number(x) => push_number(&mut c, *x),
+                    Cell::Str(t) => c.push_str(t),
+                    Cell::Owned(t) => c.push_str(t),
+                }
+                cells.push(c);
             }
-            cells.push(s);
+            let p = (table.geometry)(i).1;
+            let c = out_coord(crs, Coord { x: p[0], y: p[1] })?;
+            for v in [c.x, c.y] {
+                let mut t = String::new();
+                push_fixed(&mut t, v, decimals);
+                cells.push(t);
+            }
+            w.write_record(&cells).map_err(csv_err)?;
         }
-        let p = (table.geometry)(i).1;
-        let c = out_coord(crs, Coord { x: p[0], y: p[1] })?;
-        cells.push(format!("{:.*}", decimals, c.x));
-        cells.push(format!("{:.*}", decimals, c.y));
-        w.write_record(&cells).map_err(csv_err)?;
-    }
-    w.flush().map_err(werr(path))?;
+        let bytes = w.into_inner().map_err(|e| csv_err(e.into_error().into()))?;
+        // csv writes only what it was given: UTF-8 text in, UTF-8 bytes out.
+        s.push_str(&String::from_utf8_lossy(&bytes));
+        Ok(())
+    })?;
+    buf.flush().map_err(werr(path))?;
     Ok(())
 }
 
@@ -481,4 +553,38 @@ pub fn write_outputs(a: &Analysis, summary: &Summary, dir: &Path, opts: &WriteOp
     text.push('\n');
     std::fs::write(&spath, text).map_err(werr(&spath))?;
     out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_formatting_matches_std_away_from_ties() {
+        for &x in &[0.0, 1.5, -1.5, 24.9412345678, -33.8688197, 116.3548291, 4_419_599.034_9, 1e-9, -1e-9, 179.99999999]
+        {
+            for d in [3usize, 7] {
+                let mut s = String::new();
+                push_fixed(&mut s, x, d);
+                let want = format!("{x:.d$}");
+                let want = if want.starts_with("-0.") && want.trim_start_matches(['-', '0', '.']).is_empty() {
+                    want[1..].to_owned()
+                } else {
+                    want
+                };
+                assert_eq!(s, want, "{x} with {d} decimals");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_and_strings_are_valid_json() {
+        let mut s = String::new();
+        push_number(&mut s, 300.0);
+        s.push(' ');
+        push_number(&mut s, 123.4);
+        s.push(' ');
+        push_json_string(&mut s, "社区\"站\"");
+        assert_eq!(s, r#"300 123.4 "社区\"站\"""#);
+    }
 }
