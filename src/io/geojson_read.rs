@@ -176,7 +176,7 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
         f.write_str("a GeoJSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut single: Option<FeatureIn> = None;
+        let mut single = FeatureIn::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "type" => self.b.kind = Some(map.next_value::<String>()?),
@@ -187,17 +187,16 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
                         v.get("properties").and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(str::to_owned);
                 }
                 // A lone Feature: keep its members.
-                "geometry" => single.get_or_insert_with(FeatureIn::default).geometry = map.next_value()?,
-                "properties" => single.get_or_insert_with(FeatureIn::default).properties = map.next_value()?,
-                "id" => single.get_or_insert_with(FeatureIn::default).id = map.next_value()?,
+                "geometry" => single.geometry = map.next_value()?,
+                "properties" => map.next_value_seed(PropertiesSeed { b: &mut *self.b, values: &mut single.values })?,
+                "id" => single.id = map.next_value()?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         if self.b.kind.as_deref() == Some("Feature") {
-            let f = single.unwrap_or_default();
-            add_feature(self.b, f).map_err(|e| self.b.fail(e))?;
+            add_feature(self.b, single).map_err(|e| self.b.fail(e))?;
         }
         Ok(())
     }
@@ -222,7 +221,7 @@ impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
             let index = self.b.features.len();
-            match seq.next_element::<FeatureIn>() {
+            match seq.next_element_seed(FeatureSeed { b: self.b }) {
                 Ok(Some(f)) => add_feature(self.b, f).map_err(|e| self.b.fail(e))?,
                 Ok(None) => return Ok(()),
                 Err(e) => {
@@ -234,29 +233,254 @@ impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
     }
 }
 
-#[derive(Default, serde::Deserialize)]
+/// A feature as decoded: its attributes already placed in the layer's columns.
+#[derive(Default)]
 struct FeatureIn {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
+    /// The `type` member when it is not "Feature".
+    wrong_kind: Option<String>,
     id: Option<serde_json::Value>,
-    #[serde(default)]
     geometry: Option<GeometryIn>,
-    #[serde(default)]
-    properties: Option<serde_json::Map<String, serde_json::Value>>,
+    values: Vec<Value>,
 }
 
-#[derive(serde::Deserialize)]
+/// The members of a feature or geometry object that lifecircle reads.
+enum Member {
+    Type,
+    Id,
+    Geometry,
+    Properties,
+    Coordinates,
+    Other,
+}
+
+/// Reads an object key without allocating (serde_json hands over a borrowed buffer).
+struct MemberSeed;
+
+impl<'de> DeserializeSeed<'de> for MemberSeed {
+    type Value = Member;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Member, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberSeed {
+    type Value = Member;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Member, E> {
+        Ok(match v {
+            "type" => Member::Type,
+            "id" => Member::Id,
+            "geometry" => Member::Geometry,
+            "properties" => Member::Properties,
+            "coordinates" => Member::Coordinates,
+            _ => Member::Other,
+        })
+    }
+}
+
+/// Reads a `type` value, returning it only when it differs from the expected one.
+struct KindSeed(&'static str);
+
+impl<'de> DeserializeSeed<'de> for KindSeed {
+    type Value = Option<String>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KindSeed {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a type name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Option<String>, E> {
+        Ok((v != self.0).then(|| v.to_owned()))
+    }
+}
+
+struct FeatureSeed<'a, 'p> {
+    b: &'a mut Builder<'p>,
+}
+
+impl<'de> DeserializeSeed<'de> for FeatureSeed<'_, '_> {
+    type Value = FeatureIn;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<FeatureIn, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeatureSeed<'_, '_> {
+    type Value = FeatureIn;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON Feature object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeatureIn, A::Error> {
+        let mut f = FeatureIn::default();
+        while let Some(member) = map.next_key_seed(MemberSeed)? {
+            match member {
+                Member::Type => f.wrong_kind = map.next_value_seed(KindSeed("Feature"))?,
+                Member::Id => f.id = map.next_value()?,
+                Member::Geometry => f.geometry = map.next_value()?,
+                Member::Properties => map.next_value_seed(PropertiesSeed { b: &mut *self.b, values: &mut f.values })?,
+                Member::Coordinates | Member::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Decodes a `properties` object (or null) straight into the layer's columns.
+struct PropertiesSeed<'a, 'b, 'p> {
+    b: &'a mut Builder<'p>,
+    values: &'b mut Vec<Value>,
+}
+
+impl<'de> DeserializeSeed<'de> for PropertiesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropertiesSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a properties object or null")
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(c) = map.next_key_seed(ColumnSeed { b: &mut *self.b })? {
+            let v = map.next_value::<ValueIn>()?.0;
+            if self.values.len() <= c {
+                self.values.resize(c + 1, Value::Null);
+            }
+            self.values[c] = v;
+        }
+        Ok(())
+    }
+}
+
+/// Maps a property name to its column, allocating only for a name not seen before.
+struct ColumnSeed<'a, 'p> {
+    b: &'a mut Builder<'p>,
+}
+
+impl<'de> DeserializeSeed<'de> for ColumnSeed<'_, '_> {
+    type Value = usize;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ColumnSeed<'_, '_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a property name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<usize, E> {
+        Ok(self.b.column(v))
+    }
+}
+
+/// An attribute value: scalars as they are, arrays and objects as their JSON text.
+struct ValueIn(Value);
+
+impl<'de> serde::Deserialize<'de> for ValueIn {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ValueIn;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Null))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Bool(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Number(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Number(v as f64)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Number(v as f64)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Text(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<ValueIn, E> {
+                Ok(ValueIn(Value::Text(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ValueIn, A::Error> {
+                let v: serde_json::Value = serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(ValueIn(Value::Text(v.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueIn, A::Error> {
+                let v: serde_json::Value = serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ValueIn(Value::Text(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 struct GeometryIn {
-    #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
     coordinates: Option<Coords>,
 }
 
-/// Nested coordinate arrays of any depth.
+impl<'de> serde::Deserialize<'de> for GeometryIn {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = GeometryIn;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a GeoJSON geometry object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GeometryIn, A::Error> {
+                let (mut kind, mut coordinates) = (None, None);
+                while let Some(member) = map.next_key_seed(MemberSeed)? {
+                    match member {
+                        // "Point" is by far the most common: no allocation for it.
+                        Member::Type => {
+                            kind = Some(map.next_value_seed(KindSeed("Point"))?.unwrap_or_else(|| "Point".to_owned()))
+                        }
+                        Member::Coordinates => coordinates = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
+                Ok(GeometryIn { kind, coordinates })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Nested coordinate arrays of any depth; a position is kept without a heap allocation.
 enum Coords {
     Number(f64),
+    Position(f64, f64),
     List(Vec<Coords>),
 }
 
@@ -278,7 +502,21 @@ impl<'de> serde::Deserialize<'de> for Coords {
                 Ok(Coords::Number(v as f64))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Coords, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+                let Some(first) = seq.next_element::<Coords>()? else {
+                    return Ok(Coords::List(Vec::new()));
+                };
+                if let Coords::Number(x) = first {
+                    // A position: [x, y, (z, m ignored)]
+                    let second = seq.next_element::<Coords>()?;
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    return Ok(match second {
+                        Some(Coords::Number(y)) => Coords::Position(x, y),
+                        Some(other) => Coords::List(vec![Coords::Number(x), other]),
+                        None => Coords::List(vec![Coords::Number(x)]),
+                    });
+                }
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).max(1));
+                out.push(first);
                 while let Some(c) = seq.next_element()? {
                     out.push(c);
                 }
@@ -297,9 +535,7 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
         _ => None,
     });
     let loc = Location::file(b.path).feature(index, fid.as_deref());
-    if let Some(kind) = &f.kind
-        && kind != "Feature"
-    {
+    if let Some(kind) = &f.wrong_kind {
         return Err(Error::input(loc.field("type"), format!("is '{kind}', expected 'Feature'")));
     }
     let (geometry, geometry_problem) = match f.geometry.map(decode_geometry) {
@@ -307,28 +543,19 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
         Some(Ok(g)) => (Some(g), None),
         Some(Err(m)) => (None, Some(("geometry".to_owned(), m))),
     };
-    let mut values = Vec::new();
-    if let Some(props) = f.properties {
-        for (key, v) in props {
-            let c = b.column(&key);
-            if values.len() <= c {
-                values.resize(c + 1, Value::Null);
-            }
-            values[c] = match v {
-                serde_json::Value::Null => Value::Null,
-                serde_json::Value::Bool(x) => Value::Bool(x),
-                serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
-                serde_json::Value::String(s) => Value::Text(s),
-                other => Value::Text(other.to_string()),
-            };
-        }
-    }
-    b.features.push(RawFeature { index, fid, geometry, geometry_problem: geometry_problem.map(Box::new), values });
+    b.features.push(RawFeature {
+        index,
+        fid,
+        geometry,
+        geometry_problem: geometry_problem.map(Box::new),
+        values: f.values,
+    });
     Ok(())
 }
 
 fn position(c: &Coords) -> Result<Coord<f64>, String> {
     match c {
+        Coords::Position(x, y) => Ok(Coord { x: *x, y: *y }),
         Coords::List(v) if v.len() >= 2 => match (&v[0], &v[1]) {
             (Coords::Number(x), Coords::Number(y)) => Ok(Coord { x: *x, y: *y }),
             _ => Err("a position must be an array of numbers [x, y]".into()),
@@ -341,6 +568,7 @@ fn list<'c>(c: &'c Coords, what: &str) -> Result<&'c [Coords], String> {
     match c {
         Coords::List(v) => Ok(v),
         Coords::Number(_) => Err(format!("{what} must be an array")),
+        Coords::Position(..) => Err(format!("{what} must be an array of positions, not a single position")),
     }
 }
 
