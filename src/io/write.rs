@@ -412,35 +412,47 @@ pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
 
 /// Rows formatted per parallel task, and tasks per round (bounds the text held in memory).
 const BLOCK_ROWS: usize = 4096;
-const BLOCKS_PER_ROUND: usize = 16;
+const BLOCKS_PER_ROUND: usize = 4;
 
 /// Formats rows `0..rows` with `render` in parallel blocks and writes the blocks in row order,
 /// so the output is the same bytes whatever the thread count. At most
 /// `BLOCK_ROWS × BLOCKS_PER_ROUND` rows of text are held at once.
 fn write_in_blocks<W, F>(w: &mut W, path: &Path, rows: usize, render: F) -> Result<()>
 where
-    W: Write,
+    W: Write + Send,
     F: Fn(std::ops::Range<usize>, &mut String) -> Result<()> + Sync,
 {
     use rayon::prelude::*;
-    let mut start = 0;
-    while start < rows {
-        let round_end = (start + BLOCK_ROWS * BLOCKS_PER_ROUND).min(rows);
-        let blocks: Vec<std::ops::Range<usize>> =
-            (start..round_end).step_by(BLOCK_ROWS).map(|b| b..(b + BLOCK_ROWS).min(round_end)).collect();
-        let texts: Vec<Result<String>> = blocks
+    let round = BLOCK_ROWS * BLOCKS_PER_ROUND;
+    let format_round = |start: usize| -> Vec<Result<String>> {
+        let end = (start + round).min(rows);
+        (start..end)
+            .step_by(BLOCK_ROWS)
+            .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|range| {
+            .map(|b| {
+                let range = b..(b + BLOCK_ROWS).min(end);
                 let mut s = String::with_capacity(range.len() * 512);
                 render(range, &mut s).map(|()| s)
             })
-            .collect();
+            .collect()
+    };
+    let write_round = |w: &mut W, texts: Vec<Result<String>>| -> Result<()> {
         for text in texts {
             w.write_all(text?.as_bytes()).map_err(werr(path))?;
         }
-        start = round_end;
+        Ok(())
+    };
+    // Round k is written while round k + 1 is formatted.
+    let mut pending = if rows > 0 { format_round(0) } else { Vec::new() };
+    let mut start = round;
+    while start < rows {
+        let (written, next) = rayon::join(|| write_round(w, pending), || format_round(start));
+        written?;
+        pending = next;
+        start += round;
     }
-    Ok(())
+    write_round(w, pending)
 }
 
 /// Writes a table as CSV (UTF-8 with BOM, so Excel shows Chinese), with the representative
