@@ -1,1 +1,186 @@
-fn main() {}
+//! Scale benchmark on a seeded synthetic city (a plain `fn main`; figures, not a timed test).
+//!
+//! ```text
+//! cargo bench --bench coverage             # 1,000,000 residences × 6 categories × 2,000 facilities
+//! cargo bench --bench coverage -- --quick  # 100,000 residences
+//! ```
+//!
+//! Without the `--bench` flag that `cargo bench` passes (e.g. `cargo test --benches`) it runs
+//! a smoke test on 2,000 residences, once. Environment overrides: `LIFECIRCLE_BENCH_RESIDENCES`,
+//! `LIFECIRCLE_BENCH_PER_CATEGORY`, `LIFECIRCLE_BENCH_SEED`, `LIFECIRCLE_BENCH_REPEATS`
+//! (default 3, medians printed).
+//!
+//! The city comes from `examples/synthetic_city.rs` (same code, same bytes; see its header for
+//! the model) and is cached under `target/bench-data/<params>/`. The analysis uses
+//! `benches/six-categories.toml`: the six 15-minute categories of GB 50180-2018 that the city
+//! holds, 1,000 m each. It prints:
+//! 1. end to end exactly as `lifecircle analyze` runs it (`io::read_layer` of both files, then
+//!    `Job::run`: validate, analyse, summarise, write households/facilities/summary), with the
+//!    median of each step;
+//! 2. the query phase alone: `FacilityIndex::build` and the nearest-facility query for every
+//!    residence and category, sequential in Hilbert and in input order, and parallel (rayon),
+//!    as queries per second;
+//! 3. peak memory (VmHWM of the whole process) after the first end-to-end run.
+
+#[allow(dead_code)]
+#[path = "../examples/synthetic_city.rs"]
+mod synthetic_city;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use lifecircle::analysis::project;
+use lifecircle::index::{FacilityIndex, hilbert_order};
+use lifecircle::io::load::{ResidenceOptions, facilities_from_layer, residences_from_layer};
+use lifecircle::io::{FieldMap, ReadOptions, read_layer};
+use lifecircle::job::peak_memory;
+use lifecircle::standards::StandardProfile;
+use lifecircle::{Job, Result};
+
+use synthetic_city::{CityParams, generate};
+
+fn env_usize(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let benching = args.iter().any(|a| a == "--bench");
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut params = CityParams::default();
+    params.residences = if !benching {
+        2_000
+    } else if quick {
+        100_000
+    } else {
+        1_000_000
+    };
+    params.per_category = if benching { 2_000 } else { 50 };
+    params.residences = env_usize("LIFECIRCLE_BENCH_RESIDENCES").unwrap_or(params.residences);
+    params.per_category = env_usize("LIFECIRCLE_BENCH_PER_CATEGORY").unwrap_or(params.per_category);
+    params.seed = env_usize("LIFECIRCLE_BENCH_SEED").map_or(params.seed, |s| s as u64);
+    let repeats = if benching { env_usize("LIFECIRCLE_BENCH_REPEATS").unwrap_or(3).max(1) } else { 1 };
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/bench-data").join(params.slug());
+    let (residences_path, services_path) = (dir.join("residences.geojson"), dir.join("services.geojson"));
+    if !(residences_path.exists() && services_path.exists()) {
+        let t = Instant::now();
+        generate(&params, &dir).map_err(lifecircle::Error::Option)?;
+        println!("generated {} in {}", dir.display(), secs(t.elapsed()));
+    }
+    let profile = StandardProfile::load(&root.join("benches/six-categories.toml").to_string_lossy())?;
+    println!(
+        "lifecircle benchmark: {} residences × {} categories × {} facilities each (seed {}), {} threads, {} run(s)",
+        params.residences,
+        params.categories,
+        params.per_category,
+        params.seed,
+        rayon::current_num_threads(),
+        repeats
+    );
+
+    // 1. End to end, as the CLI does it.
+    let out: PathBuf = std::env::temp_dir().join(format!("lifecircle-bench-{}", std::process::id()));
+    let read = ReadOptions::default();
+    let (mut totals, mut reads) = (Vec::new(), Vec::new());
+    let mut steps: Vec<Vec<Duration>> = Vec::new();
+    let mut step_names = Vec::new();
+    let mut peak_after_first = None;
+    for run in 0..repeats {
+        let t = Instant::now();
+        let residences = read_layer(&residences_path, &read)?;
+        let services = read_layer(&services_path, &read)?;
+        reads.push(t.elapsed());
+        let report = Job::new(profile.clone(), &out).run(residences, services)?;
+        totals.push(t.elapsed());
+        for (k, (name, d, _)) in report.timings.iter().enumerate() {
+            if run == 0 {
+                step_names.push(*name);
+                steps.push(Vec::new());
+            }
+            steps[k].push(*d);
+        }
+        if run == 0 {
+            peak_after_first = peak_memory();
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    println!("\n1. end to end (GeoJSON in → households.geojson, facilities.geojson, summary.json out), median:");
+    println!("   read          {}", secs(median(reads)));
+    for (name, d) in step_names.iter().zip(steps) {
+        println!("   {name:<13} {}", secs(median(d)));
+    }
+    println!("   total         {}   (target: < 3 s)", secs(median(totals)));
+
+    // 2. The query phase alone.
+    let fields = FieldMap::default();
+    let mut residences =
+        residences_from_layer(read_layer(&residences_path, &read)?, &fields, None, &ResidenceOptions::default())?;
+    let mut facilities =
+        facilities_from_layer(read_layer(&services_path, &read)?, &fields, None, &profile, true)?.facilities;
+    project(&mut residences, &mut facilities);
+    let categories = profile.categories.len();
+    let points: Vec<[f64; 2]> = residences.iter().map(|r| r.xy).collect();
+    let queries = (points.len() * categories) as f64;
+    let (mut builds, mut hilbert, mut input, mut parallel) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut checksum = 0.0;
+    for _ in 0..repeats {
+        let t = Instant::now();
+        let index = FacilityIndex::build(&profile, &facilities);
+        builds.push(t.elapsed());
+        let order = hilbert_order(&points);
+        let run = |order: &mut dyn Iterator<Item = usize>| -> f64 {
+            let mut sum = 0.0;
+            for r in order {
+                for c in 0..categories {
+                    sum += index.nearest(c, points[r]).map_or(0.0, |(_, d)| d);
+                }
+            }
+            sum
+        };
+        let t = Instant::now();
+        checksum += run(&mut order.iter().map(|&r| r as usize));
+        hilbert.push(t.elapsed());
+        let t = Instant::now();
+        checksum += run(&mut (0..points.len()));
+        input.push(t.elapsed());
+        let t = Instant::now();
+        checksum += order
+            .par_iter()
+            .with_min_len(256)
+            .map(|&r| {
+                (0..categories).map(|c| index.nearest(c, points[r as usize]).map_or(0.0, |(_, d)| d)).sum::<f64>()
+            })
+            .sum::<f64>();
+        parallel.push(t.elapsed());
+    }
+    let rate = |d: Duration| format!("{:>6.2} M queries/s", queries / d.as_secs_f64() / 1e6);
+    println!(
+        "\n2. query phase ({} residences × {categories} categories = {queries:.0} queries), median:",
+        points.len()
+    );
+    println!("   index build (bulk load, {} facilities)   {}", facilities.len(), secs(median(builds)));
+    let (h, i, p) = (median(hilbert), median(input), median(parallel));
+    println!("   sequential, Hilbert order               {}  {}", secs(h), rate(h));
+    println!("   sequential, input order                 {}  {}", secs(i), rate(i));
+    println!("   parallel, Hilbert order                 {}  {}   (aim: 10 M queries/s)", secs(p), rate(p));
+    println!("   (checksum {checksum:.1})");
+
+    println!("\n3. peak memory (VmHWM, whole process)");
+    let mb = |b: Option<u64>| b.map_or_else(|| "n/a".to_owned(), |b| format!("{} MB", b / 1_000_000));
+    println!("   after the first end-to-end run   {}   (target: < 400 MB)", mb(peak_after_first));
+    println!("   at the end                       {}", mb(peak_memory()));
+    Ok(())
+}
