@@ -17,18 +17,22 @@ fn read_json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
-fn run_beijing(out: &Path, extra: &[&str]) -> std::process::Output {
+fn run_analyze(residences: &Path, services: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     lifecircle()
         .arg("analyze")
         .arg("--residences")
-        .arg(fixture("beijing_residences.geojson"))
+        .arg(residences)
         .arg("--services")
-        .arg(fixture("beijing_services_gbk.csv"))
+        .arg(services)
         .arg("--out")
         .arg(out)
         .args(extra)
         .output()
         .unwrap()
+}
+
+fn run_beijing(out: &Path, extra: &[&str]) -> std::process::Output {
+    run_analyze(&fixture("beijing_residences.geojson"), &fixture("beijing_services_gbk.csv"), out, extra)
 }
 
 #[test]
@@ -212,16 +216,7 @@ fn gcj02_services_land_where_the_wgs84_ones_do() {
     let wgs_out = dir.path().join("wgs");
     assert!(run_beijing(&wgs_out, &[]).status.success());
     let gcj_out = dir.path().join("gcj");
-    let out = lifecircle()
-        .arg("analyze")
-        .arg("--residences")
-        .arg(fixture("beijing_residences.geojson"))
-        .arg("--services")
-        .arg(&gcj)
-        .args(["--services-crs", "gcj02", "--out"])
-        .arg(&gcj_out)
-        .output()
-        .unwrap();
+    let out = run_analyze(&fixture("beijing_residences.geojson"), &gcj, &gcj_out, &["--services-crs", "gcj02"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let a = read_json(&wgs_out.join("households.geojson"));
     let b = read_json(&gcj_out.join("households.geojson"));
@@ -251,30 +246,13 @@ fn projected_input_with_crs_flag_matches_wgs84() {
     let projected = dir.path().join("res_4547.geojson");
     std::fs::write(&projected, format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, feats.join(","))).unwrap();
     // Without a CRS: a clear error that suggests the flag.
-    let out = lifecircle()
-        .arg("analyze")
-        .arg("--residences")
-        .arg(&projected)
-        .arg("--services")
-        .arg(fixture("beijing_services_gbk.csv"))
-        .arg("--out")
-        .arg(dir.path().join("none"))
-        .output()
-        .unwrap();
+    let services = fixture("beijing_services_gbk.csv");
+    let out = run_analyze(&projected, &services, &dir.path().join("none"), &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("looks projected") && stderr.contains("--residences-crs"), "{stderr}");
     // With the flag: same distances as from WGS84.
-    let out = lifecircle()
-        .arg("analyze")
-        .arg("--residences")
-        .arg(&projected)
-        .arg("--services")
-        .arg(fixture("beijing_services_gbk.csv"))
-        .args(["--residences-crs", "EPSG:4547", "--out"])
-        .arg(dir.path().join("p"))
-        .output()
-        .unwrap();
+    let out = run_analyze(&projected, &services, &dir.path().join("p"), &["--residences-crs", "EPSG:4547"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(run_beijing(&dir.path().join("w"), &[]).status.success());
     let a = read_json(&dir.path().join("w/households.geojson"));
