@@ -411,7 +411,7 @@ pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
 }
 
 /// Rows formatted per parallel task, and tasks per round (bounds the text held in memory).
-const BLOCK_ROWS: usize = 4096;
+const BLOCK_ROWS: usize = 2048;
 const BLOCKS_PER_ROUND: usize = 4;
 
 /// Formats rows `0..rows` with `render` in parallel blocks and writes the blocks in row order,
@@ -432,7 +432,7 @@ where
             .into_par_iter()
             .map(|b| {
                 let range = b..(b + BLOCK_ROWS).min(end);
-                let mut s = String::with_capacity(range.len() * 512);
+                let mut s = String::with_capacity(range.len() * 1024);
                 render(range, &mut s).map(|()| s)
             })
             .collect()
