@@ -247,7 +247,7 @@ impl Draining {
 
     fn next_feature(&mut self) -> Option<RawFeature> {
         let f = self.rest.pop()?;
-        if self.rest.len() % 65_536 == 0 {
+        if self.rest.len().is_multiple_of(65_536) {
             self.rest.shrink_to_fit();
         }
         Some(f)
