@@ -163,20 +163,28 @@ fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usiz
     let order = hilbert_order(&points);
     let mut dist = vec![f32::NAN; residences.len() * categories];
     let mut nearest = vec![u32::MAX; residences.len() * categories];
+    // Blocks of consecutive residences along the curve share one candidate search per
+    // category (see FacilityIndex::nearest_block); answers do not depend on the blocking.
+    const BLOCK: usize = 64;
     if categories > 0 {
-        dist.par_chunks_mut(categories)
-            .zip(nearest.par_chunks_mut(categories))
-            .zip(order.par_iter())
-            .with_min_len(256)
-            .for_each(|((dist, near), &r)| {
-                let xy = points[r as usize];
-                for c in 0..categories {
-                    if let Some((f, d)) = index.nearest(c, xy) {
-                        dist[c] = round_decimetre(d) as f32;
-                        near[c] = f;
+        dist.par_chunks_mut(categories * BLOCK)
+            .zip(nearest.par_chunks_mut(categories * BLOCK))
+            .zip(order.par_chunks(BLOCK))
+            .for_each_init(
+                || (Vec::with_capacity(BLOCK), Vec::new()),
+                |(block, candidates), ((dist, near), chunk)| {
+                    block.clear();
+                    block.extend(chunk.iter().map(|&r| points[r as usize]));
+                    for c in 0..categories {
+                        index.nearest_block(c, block, candidates, |k, answer| {
+                            if let Some((f, d)) = answer {
+                                dist[k * categories + c] = round_decimetre(d) as f32;
+                                near[k * categories + c] = f;
+                            }
+                        });
                     }
-                }
-            });
+                },
+            );
     }
     let mut rank = vec![0u32; residences.len()];
     for (k, &r) in order.iter().enumerate() {
