@@ -60,17 +60,18 @@ pub struct FacilityLoad {
 }
 
 /// Reads a value as a number: empty is `None`, text must parse, NaN and infinity are errors.
-pub fn number(value: &Value, at: &Location) -> Result<Option<f64>> {
+/// `at` names where the value sits; it is only called when there is something to report.
+pub fn number(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<f64>> {
     let n = match value {
         Value::Null => return Ok(None),
         Value::Number(n) => *n,
-        Value::Bool(_) => return Err(Error::input(at.clone(), "is true/false, expected a number")),
+        Value::Bool(_) => return Err(Error::input(at(), "is true/false, expected a number")),
         Value::Text(t) => {
             let t = t.trim();
             if t.is_empty() {
                 return Ok(None);
             }
-            t.parse::<f64>().map_err(|_| Error::input(at.clone(), format!("'{t}' is not a number")))?
+            t.parse::<f64>().map_err(|_| Error::input(at(), format!("'{t}' is not a number")))?
         }
     };
     if !n.is_finite() {
@@ -78,7 +79,7 @@ pub fn number(value: &Value, at: &Location) -> Result<Option<f64>> {
             Value::Text(t) => format!("'{}'", t.trim()),
             _ => n.to_string(),
         };
-        return Err(Error::input(at.clone(), format!("{shown} is not a finite number")));
+        return Err(Error::input(at(), format!("{shown} is not a finite number")));
     }
     Ok(Some(n))
 }
@@ -88,9 +89,9 @@ fn derived(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn non_negative(value: &Value, at: &Location) -> Result<Option<f64>> {
+fn non_negative(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<f64>> {
     match number(value, at)? {
-        Some(n) if n < 0.0 => Err(Error::input(at.clone(), format!("{n} is negative"))),
+        Some(n) if n < 0.0 => Err(Error::input(at(), format!("{n} is negative"))),
         other => Ok(other),
     }
 }
@@ -106,10 +107,16 @@ pub fn effective_crs(layer: &Layer, flag: Option<&Crs>) -> (Crs, bool) {
 }
 
 /// Converts one coordinate to WGS84, with errors that say what looks wrong.
-fn coord_to_wgs84(c: Coord<f64>, crs: &Crs, given: bool, role: LayerRole, at: &Location) -> Result<Coord<f64>> {
+fn coord_to_wgs84(
+    c: Coord<f64>,
+    crs: &Crs,
+    given: bool,
+    role: LayerRole,
+    at: &dyn Fn() -> Location,
+) -> Result<Coord<f64>> {
     let (x, y) = (c.x, c.y);
     if !x.is_finite() || !y.is_finite() {
-        return Err(Error::input(at.clone(), format!("coordinate ({x}, {y}) is not a finite number")));
+        return Err(Error::input(at(), format!("coordinate ({x}, {y}) is not a finite number")));
     }
     if crs.is_geographic() && (x.abs() > 180.0 || y.abs() > 90.0) {
         let msg = if x.abs() > 1000.0 || y.abs() > 1000.0 {
@@ -131,12 +138,12 @@ fn coord_to_wgs84(c: Coord<f64>, crs: &Crs, given: bool, role: LayerRole, at: &L
         } else {
             format!("coordinate ({x}, {y}) is out of range: longitude must be within ±180 and latitude within ±90")
         };
-        return Err(Error::input(at.clone(), msg));
+        return Err(Error::input(at(), msg));
     }
-    let (lon, lat) = crs.to_wgs84(x, y).map_err(|cause| Error::Crs { context: at.to_string(), cause })?;
+    let (lon, lat) = crs.to_wgs84(x, y).map_err(|cause| Error::Crs { context: at().to_string(), cause })?;
     if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
         return Err(Error::input(
-            at.clone(),
+            at(),
             format!("coordinate ({x}, {y}) in {} falls outside the world ({lon}, {lat})", crs.label()),
         ));
     }
@@ -149,7 +156,7 @@ pub fn geometry_to_wgs84(
     crs: &Crs,
     given: bool,
     role: LayerRole,
-    at: &Location,
+    at: &dyn Fn() -> Location,
 ) -> Result<Geometry<f64>> {
     for_each_coord_mut(&mut g, &mut |c| {
         *c = coord_to_wgs84(*c, crs, given, role, at)?;
@@ -188,7 +195,7 @@ fn for_each_coord_mut(g: &mut Geometry<f64>, f: &mut dyn FnMut(&mut Coord<f64>) 
 
 /// The representative point of a residence or facility geometry: the point itself, or a
 /// polygon's interior point (always inside the polygon, unlike the centroid).
-pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &Location) -> Result<[f64; 2]> {
+pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &dyn Fn() -> Location) -> Result<[f64; 2]> {
     let p = match g {
         Geometry::Point(p) => Some(*p),
         Geometry::MultiPoint(mp) if mp.0.len() == 1 => Some(mp.0[0]),
@@ -206,11 +213,11 @@ pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &Location) -
                 LayerRole::Residences => "Point, Polygon or MultiPolygon",
                 LayerRole::Services => "Point, Polygon or MultiPolygon",
             };
-            return Err(Error::input(at.clone(), format!("{kind} is not supported here: use {allowed}")));
+            return Err(Error::input(at(), format!("{kind} is not supported here: use {allowed}")));
         }
     };
     p.map(|p| [p.x(), p.y()])
-        .ok_or_else(|| Error::input(at.clone(), "polygon is empty or degenerate: it has no interior point"))
+        .ok_or_else(|| Error::input(at(), "polygon is empty or degenerate: it has no interior point"))
 }
 
 struct FeatureContext<'a> {
@@ -223,8 +230,8 @@ impl FeatureContext<'_> {
     fn id_of(&self, f: &RawFeature) -> String {
         self.id_col.and_then(|c| f.value(c).to_text()).or_else(|| f.fid.clone()).unwrap_or_else(|| f.index.to_string())
     }
-    fn at(&self, f: &RawFeature, id: &str) -> Location {
-        Location::file(self.path).feature(f.index, Some(id))
+    fn at(&self, index: usize, id: &str) -> Location {
+        Location::file(self.path).feature(index, Some(id))
     }
     fn field_name(&self, col: usize) -> &str {
         &self.fields[col]
@@ -273,12 +280,12 @@ fn check_unique<'a>(
 }
 
 /// Takes the feature's geometry out, or reports why it has none.
-fn take_geometry(f: &mut RawFeature, at: &Location) -> Result<Geometry<f64>> {
+fn take_geometry(f: &mut RawFeature, at: &dyn Fn() -> Location) -> Result<Geometry<f64>> {
     if let Some(problem) = f.geometry_problem.take() {
         let (field, message) = *problem;
-        return Err(Error::input(at.field(field), message));
+        return Err(Error::input(at().field(field), message));
     }
-    f.geometry.take().ok_or_else(|| Error::input(at.field("geometry"), "geometry is null"))
+    f.geometry.take().ok_or_else(|| Error::input(at().field("geometry"), "geometry is null"))
 }
 
 /// Builds residences from a layer.
@@ -304,11 +311,13 @@ pub fn residences_from_layer(
     let mut features = Draining::new(features);
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
-        let at = ctx.at(&f, &id);
+        // Locations are built only when there is an error to report.
+        let index = f.index;
+        let at = || ctx.at(index, &id);
         feature_index.push(f.index);
         let read = |f: &RawFeature, col: Option<usize>| -> Result<Option<f64>> {
             match col {
-                Some(c) => non_negative(f.value(c), &at.field(ctx.field_name(c))),
+                Some(c) => non_negative(f.value(c), &|| at().field(ctx.field_name(c))),
                 None => Ok(None),
             }
         };
@@ -322,7 +331,7 @@ pub fn residences_from_layer(
                 None => {
                     let name = hh_col.map_or("households", |c| ctx.field_name(c));
                     return Err(Error::input(
-                        at.field(name),
+                        at().field(name),
                         "no households and no population: give one of them, or a default with --default-households N",
                     ));
                 }
@@ -332,11 +341,11 @@ pub fn residences_from_layer(
             && e > population + 1e-9
         {
             return Err(Error::input(
-                at.field(ctx.field_name(c)),
+                at().field(ctx.field_name(c)),
                 format!("{e} elderly is more than the population {population}"),
             ));
         }
-        let gat = at.field("geometry");
+        let gat = || at().field("geometry");
         let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &crs, given, LayerRole::Residences, &gat)?;
         let lonlat = representative_point(&geometry, LayerRole::Residences, &gat)?;
         out.push(Residence { id, households, population, elderly, geometry, lonlat, xy: [0.0, 0.0] });
@@ -381,15 +390,17 @@ pub fn facilities_from_layer(
     let mut features = Draining::new(features);
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
-        let at = ctx.at(&f, &id);
-        let cat_at = at.field(ctx.field_name(cat_col));
+        // Locations are built only when there is an error to report.
+        let index = f.index;
+        let at = || ctx.at(index, &id);
+        let cat_at = || at().field(ctx.field_name(cat_col));
         let Some(cat_text) = f.value(cat_col).to_text().filter(|t| !t.trim().is_empty()) else {
-            return Err(Error::input(cat_at, "category is empty"));
+            return Err(Error::input(cat_at(), "category is empty"));
         };
         let Some(category) = profile.category_index(&cat_text) else {
             if strict {
                 return Err(Error::input(
-                    cat_at,
+                    cat_at(),
                     format!(
                         "unknown category '{cat_text}' for profile {} (see `lifecircle standards show {}`)",
                         profile.id, profile.id
@@ -401,13 +412,13 @@ pub fn facilities_from_layer(
         };
         let read = |col: Option<usize>| -> Result<Option<f64>> {
             match col {
-                Some(c) => non_negative(f.value(c), &at.field(ctx.field_name(c))),
+                Some(c) => non_negative(f.value(c), &|| at().field(ctx.field_name(c))),
                 None => Ok(None),
             }
         };
         let (capacity, land_area, floor_area) = (read(cap_col)?, read(land_col)?, read(floor_col)?);
         let name = name_col.and_then(|c| f.value(c).to_text());
-        let gat = at.field("geometry");
+        let gat = || at().field("geometry");
         let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &crs, given, LayerRole::Services, &gat)?;
         let lonlat = representative_point(&geometry, LayerRole::Services, &gat)?;
         let polygon_area = match &geometry {
