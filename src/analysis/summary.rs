@@ -5,6 +5,8 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use rayon::prelude::*;
+
 use super::Analysis;
 
 /// Summary of one category.
@@ -90,27 +92,75 @@ fn share(part: f64, whole: f64) -> Option<f64> {
     (whole > 0.0).then(|| ((part / whole) * 1e6).round() / 1e6)
 }
 
-pub(super) fn summarise(a: &Analysis) -> Summary {
-    let n_cat = a.profile.categories.len();
-    let households: f64 = a.residences.iter().map(|r| r.households).sum();
-    let population: f64 = a.residences.iter().map(|r| r.population).sum();
-    let mut cov_hh = vec![0.0; n_cat];
-    let mut cov_pop = vec![0.0; n_cat];
-    let mut complete_hh = [0.0; 3];
-    for (r, res) in a.residences.iter().enumerate() {
-        for c in 0..n_cat {
+/// Residences per partial sum.
+const SUM_CHUNK: usize = 16_384;
+
+/// Covered and complete totals over some residences.
+struct Totals {
+    covered_households: Vec<f64>,
+    covered_population: Vec<f64>,
+    complete_households: [f64; 3],
+}
+
+impl Totals {
+    fn new(categories: usize) -> Totals {
+        Totals {
+            covered_households: vec![0.0; categories],
+            covered_population: vec![0.0; categories],
+            complete_households: [0.0; 3],
+        }
+    }
+
+    fn add(&mut self, a: &Analysis, r: usize) {
+        let res = &a.residences[r];
+        for c in 0..self.covered_households.len() {
             if a.covered(r, c) == Some(true) {
-                cov_hh[c] += res.households;
-                cov_pop[c] += res.population;
+                self.covered_households[c] += res.households;
+                self.covered_population[c] += res.population;
             }
         }
-        let v = a.verdict(r);
-        for (sum, complete) in complete_hh.iter_mut().zip(v.complete) {
+        for (sum, complete) in self.complete_households.iter_mut().zip(a.verdict(r).complete) {
             if complete {
                 *sum += res.households;
             }
         }
     }
+
+    fn merge(&mut self, other: &Totals) {
+        for (x, y) in self.covered_households.iter_mut().zip(&other.covered_households) {
+            *x += y;
+        }
+        for (x, y) in self.covered_population.iter_mut().zip(&other.covered_population) {
+            *x += y;
+        }
+        for (x, y) in self.complete_households.iter_mut().zip(other.complete_households) {
+            *x += y;
+        }
+    }
+}
+
+pub(super) fn summarise(a: &Analysis) -> Summary {
+    let n_cat = a.profile.categories.len();
+    let households: f64 = a.residences.iter().map(|r| r.households).sum();
+    let population: f64 = a.residences.iter().map(|r| r.population).sum();
+    // Partial sums over fixed chunks of residences, in parallel, then added in chunk order:
+    // the result is the same for any thread count.
+    let partials: Vec<Totals> = (0..a.residences.len())
+        .into_par_iter()
+        .step_by(SUM_CHUNK)
+        .map(|start| {
+            let mut t = Totals::new(n_cat);
+            for r in start..(start + SUM_CHUNK).min(a.residences.len()) {
+                t.add(a, r);
+            }
+            t
+        })
+        .collect();
+    let mut totals = Totals::new(n_cat);
+    for p in &partials {
+        totals.merge(p);
+    }
+    let Totals { covered_households: cov_hh, covered_population: cov_pop, complete_households: complete_hh } = totals;
     let mut own = vec![0usize; n_cat];
     for f in &a.facilities {
         own[f.category] += 1;
