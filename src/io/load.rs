@@ -230,6 +230,14 @@ impl FeatureContext<'_> {
     fn id_of(&self, f: &RawFeature) -> String {
         self.id_col.and_then(|c| f.value(c).to_text()).or_else(|| f.fid.clone()).unwrap_or_else(|| f.index.to_string())
     }
+    /// The non-negative number in column `col` of `f`, if the column exists and is not empty.
+    fn non_negative(&self, f: &RawFeature, col: Option<usize>, id: &str) -> Result<Option<f64>> {
+        match col {
+            Some(c) => non_negative(f.value(c), &|| self.at(f.index, id).field(self.field_name(c))),
+            None => Ok(None),
+        }
+    }
+
     fn at(&self, index: usize, id: &str) -> Location {
         Location::file(self.path).feature(index, Some(id))
     }
@@ -315,13 +323,8 @@ pub fn residences_from_layer(
         let index = f.index;
         let at = || ctx.at(index, &id);
         feature_index.push(f.index);
-        let read = |f: &RawFeature, col: Option<usize>| -> Result<Option<f64>> {
-            match col {
-                Some(c) => non_negative(f.value(c), &|| at().field(ctx.field_name(c))),
-                None => Ok(None),
-            }
-        };
-        let (hh, pop, elderly) = (read(&f, hh_col)?, read(&f, pop_col)?, read(&f, eld_col)?);
+        let read = |col| ctx.non_negative(&f, col, &id);
+        let (hh, pop, elderly) = (read(hh_col)?, read(pop_col)?, read(eld_col)?);
         let (households, population) = match (hh, pop) {
             (Some(h), Some(p)) => (h, p),
             (Some(h), None) => (h, derived(h * opts.household_size)),
@@ -410,12 +413,7 @@ pub fn facilities_from_layer(
             *load.unknown_categories.entry(cat_text.trim().to_owned()).or_insert(0) += 1;
             continue;
         };
-        let read = |col: Option<usize>| -> Result<Option<f64>> {
-            match col {
-                Some(c) => non_negative(f.value(c), &|| at().field(ctx.field_name(c))),
-                None => Ok(None),
-            }
-        };
+        let read = |col| ctx.non_negative(&f, col, &id);
         let (capacity, land_area, floor_area) = (read(cap_col)?, read(land_col)?, read(floor_col)?);
         let name = name_col.and_then(|c| f.value(c).to_text());
         let gat = || at().field("geometry");
