@@ -67,16 +67,18 @@ struct AnalyzeArgs {
     /// CRS of the written layers: wgs84, cgcs2000, gcj02, bd09 or EPSG:n.
     #[arg(long, value_name = "CRS", default_value = "wgs84")]
     out_crs: String,
-    /// CRS of the residences when the file does not declare it (wgs84, cgcs2000, gcj02, bd09, EPSG:n).
+    /// CRS of the residences (wgs84, cgcs2000, gcj02, bd09, EPSG:n); overrides a .prj or GeoJSON crs member.
+    /// Without it: what the file declares, else WGS84.
     #[arg(long, value_name = "CRS")]
     residences_crs: Option<String>,
-    /// CRS of the services when the file does not declare it.
+    /// CRS of the services; overrides what the file declares.
     #[arg(long, value_name = "CRS")]
     services_crs: Option<String>,
     /// Map a role to a field name, e.g. --field households=HH_2020 (repeatable).
     #[arg(long, value_name = "ROLE=NAME")]
     field: Vec<String>,
-    /// Text encoding of shapefile DBFs that have no .cpg (utf-8, gbk, gb18030).
+    /// Text encoding of shapefile DBFs (utf-8, gbk, gb18030, 936...); overrides the .cpg.
+    /// Without it: the .cpg, else the DBF's language driver, else UTF-8 (invalid text is an error).
     #[arg(long, value_name = "ENC")]
     dbf_encoding: Option<String>,
     /// Text encoding of CSV inputs (detected when not given: UTF-8 with or without BOM, else GBK).
