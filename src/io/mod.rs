@@ -41,7 +41,7 @@ pub fn parse_encoding(label: &str) -> Result<&'static Encoding> {
 /// Reads a layer, choosing the format by extension: `.geojson`/`.json`, `.shp`, `.csv`.
 pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
     if !path.exists() {
-        return Err(Error::Read { path: path.into(), cause: std::io::Error::from(std::io::ErrorKind::NotFound) });
+        return Err(Error::input(Location::file(path), "no such file"));
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
     match ext.as_str() {
