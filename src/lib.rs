@@ -15,6 +15,10 @@
 //!    and judges coverage against a [`standards::StandardProfile`];
 //! 5. [`io::write`] writes households, facilities and summary layers.
 //!
+//! [`network`] holds the walking graph (nodes merged within a tolerance, points snapped onto
+//! edges, multi-source Dijkstra with a cutoff) that network-distance analysis will use; it is
+//! not yet wired into [`analysis::analyze`].
+//!
 //! ## Glossary
 //! - **life circle** (生活圈): the area within a 5-, 10- or 15-minute walk of a home, which
 //!   should hold a given set of services (GB 50180-2018 Table 3.0.4).
@@ -47,6 +51,7 @@ pub mod index;
 pub mod io;
 pub mod job;
 pub mod model;
+pub mod network;
 pub mod render;
 pub mod sample;
 pub mod standards;
