@@ -19,7 +19,6 @@ pub type IndexedPoint = GeomWithData<[f64; 2], u32>;
 #[derive(Debug)]
 pub struct FacilityIndex {
     trees: Vec<Option<RTree<IndexedPoint>>>,
-    serving: Vec<usize>,
 }
 
 impl FacilityIndex {
@@ -27,7 +26,6 @@ impl FacilityIndex {
     /// A category with no serving facility has no tree. O(n log n) per tree (bulk load).
     pub fn build(profile: &StandardProfile, facilities: &[Facility]) -> FacilityIndex {
         let mut trees = Vec::with_capacity(profile.categories.len());
-        let mut serving = Vec::with_capacity(profile.categories.len());
         for c in 0..profile.categories.len() {
             let served_by = profile.served_by(c);
             let points: Vec<IndexedPoint> = facilities
@@ -36,10 +34,9 @@ impl FacilityIndex {
                 .filter(|(_, f)| served_by.contains(&f.category))
                 .map(|(i, f)| GeomWithData::new(f.xy, i as u32))
                 .collect();
-            serving.push(points.len());
             trees.push(if points.is_empty() { None } else { Some(RTree::bulk_load(points)) });
         }
-        FacilityIndex { trees, serving }
+        FacilityIndex { trees }
     }
 
     /// The nearest facility serving category `category` from `xy`: its index in the facility
@@ -93,11 +90,6 @@ impl FacilityIndex {
         for (k, &p) in points.iter().enumerate() {
             emit(k, closest(candidates.iter(), p).map(|(i, d2)| (i, d2.sqrt())));
         }
-    }
-
-    /// How many facilities serve category `category` (with "also serves").
-    pub fn serving_count(&self, category: usize) -> usize {
-        self.serving.get(category).copied().unwrap_or(0)
     }
 }
 

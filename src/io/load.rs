@@ -224,6 +224,10 @@ struct FeatureContext<'a> {
     path: &'a std::path::Path,
     fields: &'a [String],
     id_col: Option<usize>,
+    /// The CRS the coordinates are in, and whether it was given rather than assumed.
+    crs: Crs,
+    given: bool,
+    role: LayerRole,
 }
 
 impl FeatureContext<'_> {
@@ -236,6 +240,16 @@ impl FeatureContext<'_> {
             Some(c) => non_negative(f.value(c), &|| self.at(f.index, id).field(self.field_name(c))),
             None => Ok(None),
         }
+    }
+
+    /// Takes the feature's geometry, converts it to WGS84 and finds its representative point.
+    fn geometry(&self, f: &mut RawFeature, id: &str) -> Result<(Geometry<f64>, [f64; 2])> {
+        let index = f.index;
+        let at = || self.at(index, id);
+        let at_geometry = || at().field("geometry");
+        let geometry = geometry_to_wgs84(take_geometry(f, &at)?, &self.crs, self.given, self.role, &at_geometry)?;
+        let lonlat = representative_point(&geometry, self.role, &at_geometry)?;
+        Ok((geometry, lonlat))
     }
 
     fn at(&self, index: usize, id: &str) -> Location {
@@ -313,7 +327,7 @@ pub fn residences_from_layer(
     let pop_col = fields.find_in(Role::Population, &layer)?;
     let eld_col = fields.find_in(Role::Elderly, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;
-    let ctx = FeatureContext { path: &path, fields: &names, id_col };
+    let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Residences };
     let mut out = Vec::with_capacity(features.len());
     let mut feature_index = Vec::with_capacity(features.len());
     let mut features = Draining::new(features);
@@ -348,9 +362,7 @@ pub fn residences_from_layer(
                 format!("{e} elderly is more than the population {population}"),
             ));
         }
-        let gat = || at().field("geometry");
-        let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &crs, given, LayerRole::Residences, &gat)?;
-        let lonlat = representative_point(&geometry, LayerRole::Residences, &gat)?;
+        let (geometry, lonlat) = ctx.geometry(&mut f, &id)?;
         out.push(Residence { id, households, population, elderly, geometry, lonlat, xy: [0.0, 0.0] });
     }
     let id_field = id_col.map_or("id", |c| names[c].as_str());
@@ -387,7 +399,7 @@ pub fn facilities_from_layer(
     let land_col = fields.find_in(Role::LandArea, &layer)?;
     let floor_col = fields.find_in(Role::FloorArea, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;
-    let ctx = FeatureContext { path: &path, fields: &names, id_col };
+    let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Services };
     let mut load = FacilityLoad::default();
     let mut feature_index = Vec::with_capacity(features.len());
     let mut features = Draining::new(features);
@@ -416,9 +428,7 @@ pub fn facilities_from_layer(
         let read = |col| ctx.non_negative(&f, col, &id);
         let (capacity, land_area, floor_area) = (read(cap_col)?, read(land_col)?, read(floor_col)?);
         let name = name_col.and_then(|c| f.value(c).to_text());
-        let gat = || at().field("geometry");
-        let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &crs, given, LayerRole::Services, &gat)?;
-        let lonlat = representative_point(&geometry, LayerRole::Services, &gat)?;
+        let (geometry, lonlat) = ctx.geometry(&mut f, &id)?;
         let polygon_area = match &geometry {
             Geometry::Polygon(p) => Some(p.geodesic_area_unsigned()),
             Geometry::MultiPolygon(p) => Some(p.geodesic_area_unsigned()),

@@ -21,11 +21,6 @@ impl OutputDir {
         Ok(OutputDir { dir: dir.to_path_buf(), pending: Vec::new(), committed: false })
     }
 
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn tmp_name(&self, stem: &str, ext: &str) -> PathBuf {
         self.dir.join(format!(".{stem}.tmp-{}.{ext}", std::process::id()))
     }
