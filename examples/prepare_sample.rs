@@ -13,7 +13,8 @@
 //! * `residences.geojson`: residential building footprints (Polygon/MultiPolygon)
 //!   with estimated households and population;
 //! * `services.geojson`: everyday services as points, tagged with the category
-//!   ids of the life-circle profile.
+//!   ids of the life-circle profile;
+//! * `network.geojson`: the walkable ways as LineStrings (for `--network`).
 //!
 //! The output is deterministic (features sorted by OSM id, coordinates rounded
 //! to 7 decimals), so re-running on the same inputs gives byte-identical files.
@@ -38,7 +39,8 @@ use geojson::{Feature, GeoJson, Geometry, GeometryValue, JsonObject};
 use osmpbf::{Element, ElementReader, RelMemberType};
 use serde_json::{Value, json};
 
-type BoxResult<T> = Result<T, Box<dyn Error>>;
+/// Any error, boxed.
+pub type BoxResult<T> = Result<T, Box<dyn Error>>;
 
 // ---------------------------------------------------------------------------
 // Assumptions (documented in data/README.md)
@@ -108,6 +110,33 @@ const CATEGORIES: [&str; 17] = [
     "fitness",
     "convenience_store",
     "volunteer_station",
+];
+
+/// `highway=*` values a person may walk along (motorways, trunk roads and
+/// construction sites are left out; `foot=no|private` excludes any way).
+const WALKABLE_HIGHWAYS: [&str; 22] = [
+    "footway",
+    "path",
+    "pedestrian",
+    "steps",
+    "living_street",
+    "residential",
+    "service",
+    "unclassified",
+    "tertiary",
+    "tertiary_link",
+    "secondary",
+    "secondary_link",
+    "primary",
+    "primary_link",
+    "cycleway",
+    "track",
+    "road",
+    "corridor",
+    "bridleway",
+    "platform",
+    "crossing",
+    "elevator",
 ];
 
 // ---------------------------------------------------------------------------
@@ -873,10 +902,14 @@ fn build_services(osm: &Osm) -> (Vec<(OsmId, Feature)>, ServiceStats) {
 // main
 // ---------------------------------------------------------------------------
 
-struct Args {
-    pbf: PathBuf,
-    grid: PathBuf,
-    out: PathBuf,
+/// Where to read and write.
+pub struct Args {
+    /// The OpenStreetMap extract.
+    pub pbf: PathBuf,
+    /// The population grid (GeoJSON polygons with a population).
+    pub grid: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
 }
 
 fn parse_args() -> BoxResult<Args> {
@@ -905,8 +938,54 @@ fn parse_args() -> BoxResult<Args> {
     Ok(args)
 }
 
+/// The walkable ways as LineStrings, by way id. A way clipped at the extract's
+/// edge keeps its runs of at least two nodes that are present.
+fn build_network(osm: &Osm) -> (Vec<Feature>, usize) {
+    let mut features = Vec::new();
+    let mut clipped = 0;
+    for (&id, way) in &osm.ways {
+        let Some(highway) = way.tags.get("highway") else { continue };
+        if !WALKABLE_HIGHWAYS.contains(&highway.as_str()) {
+            continue;
+        }
+        if matches!(way.tags.get("foot").map(String::as_str), Some("no" | "private"))
+            || way.tags.get("access").map(String::as_str) == Some("private") && !way.tags.contains_key("foot")
+        {
+            continue;
+        }
+        let mut runs: Vec<Vec<Vec<f64>>> = vec![Vec::new()];
+        for r in &way.refs {
+            match osm.coords.get(r) {
+                Some(c) => {
+                    runs.last_mut().into_iter().for_each(|run| run.push(vec![round_to(c.x, 7), round_to(c.y, 7)]))
+                }
+                None => runs.push(Vec::new()),
+            }
+        }
+        if runs.len() > 1 {
+            clipped += 1;
+        }
+        for (part, run) in runs.into_iter().filter(|r| r.len() >= 2).enumerate() {
+            let mut props = JsonObject::new();
+            props.insert("id".into(), json!(if part == 0 { format!("w{id}") } else { format!("w{id}.{part}") }));
+            props.insert("highway".into(), json!(highway));
+            if let Some(o) = way.tags.get("oneway:foot") {
+                props.insert("oneway_foot".into(), json!(o));
+            }
+            features.push(feature(GeometryValue::new_line_string(run), props));
+        }
+    }
+    (features, clipped)
+}
+
 fn main() -> BoxResult<()> {
-    let args = parse_args()?;
+    prepare(&parse_args()?)
+}
+
+/// Writes residences.geojson, services.geojson and network.geojson from `args.pbf` and
+/// `args.grid` into `args.out`, printing what it kept and skipped (also used by
+/// `benches/network.rs` to prepare other extracts).
+pub fn prepare(args: &Args) -> BoxResult<()> {
     let osm = read_osm(&args.pbf)?;
     let cells = read_grid(&args.grid)?;
     println!(
@@ -978,5 +1057,18 @@ fn main() -> BoxResult<()> {
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let top: Vec<String> = top.iter().take(10).map(|(k, n)| format!("{k} {n}")).collect();
     println!("    most frequent: {}", top.join(", "));
+
+    // Walking network
+    let (network, clipped) = build_network(&osm);
+    let mut extra = JsonObject::new();
+    extra.insert("name".into(), json!("network"));
+    extra.insert("attribution".into(), json!(ATTRIBUTION.split("; ").next()));
+    let path = args.out.join("network.geojson");
+    write_collection(&path, &network, extra)?;
+    println!(
+        "\nwrote {}: {} walkable lines ({clipped} ways clipped at the extract's edge)",
+        path.display(),
+        network.len()
+    );
     Ok(())
 }

@@ -23,7 +23,12 @@ fn main() -> Result<(), lifecircle::Error> {
     let services = facilities_from_layer(services, &fields, None, &profile, false)?;
 
     // 3. analyse: straight-line radius = walking radius / detour
-    let a = analyze(profile, residences, services.facilities, AnalysisOptions { detour: 1.3 })?;
+    let a = analyze(
+        profile,
+        residences,
+        services.facilities,
+        AnalysisOptions { detour: 1.3, ..AnalysisOptions::default() },
+    )?;
     let clinic = a.profile.index_of("clinic").expect("built-in category");
     let market = a.profile.index_of("market").expect("built-in category");
     let mut lacking = 0.0;
@@ -42,7 +47,7 @@ fn main() -> Result<(), lifecircle::Error> {
     );
 
     // 4. write GeoJSON layers and summary.json atomically
-    let written = write_outputs(&a, &summary, "quickstart-out".as_ref(), &WriteOptions::default())?;
+    let written = write_outputs(&a, &summary, None, "quickstart-out".as_ref(), &WriteOptions::default())?;
     for p in written {
         println!("wrote {}", p.display());
     }

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release --example synthetic_city -- \
 //!     [--residences 1000000] [--categories 6] [--per-category 2000] [--seed 42] \
-//!     [--centre 116.40,39.90] [--extent-km 30] --out DIR
+//!     [--centre 116.40,39.90] [--extent-km 30] [--grid-network 1000] --out DIR
 //! ```
 //!
 //! Writes two RFC 7946 GeoJSON files (WGS84, Point features) into `DIR`:
@@ -13,7 +13,12 @@
 //! * `services.geojson`: `id` `"s<n>"` and `category`, `--per-category` facilities for each of
 //!   the first `--categories` categories *that have a radius* of the built-in `gb50180-2018`
 //!   profile, in profile order (for 6: middle_school, health_center, elderly_home,
-//!   culture_center, sports_center, street_service_center), grouped by category.
+//!   culture_center, sports_center, street_service_center), grouped by category;
+//! * with `--grid-network N`, `network.geojson`: a street grid of N × N nodes over the square
+//!   (spacing extent ÷ (N − 1), 30 m for N = 1,000 on 30 km) as LineStrings along its rows and
+//!   columns, with [`GRID_GAP_SHARE`] (10 %) of the street segments left out at random (seeded)
+//!   so that walks detour like in a real city; a row or column is split where a segment is
+//!   missing.
 //!
 //! Output is byte-identical for the same arguments: one seeded PRNG, no hash-map iteration,
 //! numbers written with fixed decimals (7 for coordinates, 1 for population) by integer
@@ -73,11 +78,14 @@ pub const RESIDENCE_BACKGROUND: f64 = 0.10;
 pub const SERVICE_BACKGROUND: f64 = 0.25;
 /// Persons per household used for `population` (China's 2020 census average).
 pub const HOUSEHOLD_SIZE_PERCENT: u64 = 262;
+/// Share of grid street segments left out of `--grid-network`.
+pub const GRID_GAP_SHARE: f64 = 0.10;
 /// Mean Earth radius, metres (IUGG).
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 const STREAM_DISTRICTS: u64 = 0x6469_7374_7269_6374; // "district"
 const STREAM_RESIDENCES: u64 = 0x7265_7369_6465_6e63; // "residenc"
+const STREAM_NETWORK: u64 = 0x6e65_7477_6f72_6b73; // "networks"
 const STREAM_SERVICES: u64 = 0x7365_7276_6963_6573; // "services"
 
 /// SplitMix64: a 64-bit-state generator, used here only to expand a seed into xoshiro state.
@@ -421,19 +429,73 @@ pub fn generate(p: &CityParams, dir: &Path) -> Result<Generated, String> {
     Ok(Generated { residences, services, categories, households, bytes })
 }
 
+/// Writes `DIR/network.geojson`: an `n` × `n` street grid over the study square (see the
+/// module header). Returns the path, the number of lines and the bytes written.
+pub fn generate_grid_network(p: &CityParams, n: usize, dir: &Path) -> Result<(PathBuf, usize, u64), String> {
+    if n < 2 {
+        return Err(format!("--grid-network {n}: needs at least 2 nodes per side"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let to_ll = ToLonLat::new(p.centre_lon, p.centre_lat);
+    let step = p.extent_m / (n - 1) as f64;
+    let at = |k: usize| -p.extent_m / 2.0 + k as f64 * step;
+    let mut rng = Xoshiro256::seed_from_u64(p.seed ^ STREAM_NETWORK);
+    // Runs of consecutive grid nodes: rows first (y fixed), then columns.
+    let mut runs: Vec<(bool, usize, usize, usize)> = Vec::new(); // (is_row, line, first, last)
+    for is_row in [true, false] {
+        for line in 0..n {
+            let mut first = 0;
+            for k in 0..n - 1 {
+                if rng.uniform() < GRID_GAP_SHARE {
+                    if k > first {
+                        runs.push((is_row, line, first, k));
+                    }
+                    first = k + 1;
+                }
+            }
+            if n - 1 > first {
+                runs.push((is_row, line, first, n - 1));
+            }
+        }
+    }
+    let path = dir.join("network.geojson");
+    let bytes = write_collection(&path, runs.len(), |i, out| {
+        let (is_row, line, first, last) = runs[i];
+        out.extend_from_slice(br#"{"type":"Feature","geometry":{"type":"LineString","coordinates":["#);
+        for k in first..=last {
+            if k > first {
+                out.push(b',');
+            }
+            let (x, y) = if is_row { (at(k), at(line)) } else { (at(line), at(k)) };
+            let (lon, lat) = to_ll.apply(x, y);
+            out.push(b'[');
+            push_coord(out, lon);
+            out.push(b',');
+            push_coord(out, lat);
+            out.push(b']');
+        }
+        out.extend_from_slice(br#"]},"properties":{"id":"l"#);
+        push_u64(out, i as u64);
+        out.extend_from_slice(b"\"}}");
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path, runs.len(), bytes))
+}
+
 fn usage() -> String {
     "usage: synthetic_city [--residences N] [--categories K] [--per-category M] [--seed S] \
-     [--centre LON,LAT] [--extent-km KM] --out DIR"
+     [--centre LON,LAT] [--extent-km KM] [--grid-network N] --out DIR"
         .to_owned()
 }
 
-fn parse_args(args: &[String]) -> Result<(CityParams, PathBuf), String> {
+fn parse_args(args: &[String]) -> Result<(CityParams, PathBuf, Option<usize>), String> {
     fn num<T: std::str::FromStr>(flag: &str, v: Option<&String>) -> Result<T, String> {
         let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
         v.replace('_', "").parse().map_err(|_| format!("{flag} {v}: not a valid number"))
     }
     let mut p = CityParams::default();
     let mut out = None;
+    let mut grid = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -448,18 +510,19 @@ fn parse_args(args: &[String]) -> Result<(CityParams, PathBuf), String> {
                 p.centre_lon = num(a, Some(&lon.trim().to_owned()))?;
                 p.centre_lat = num(a, Some(&lat.trim().to_owned()))?;
             }
+            "--grid-network" => grid = Some(num(a, it.next())?),
             "--out" => out = Some(PathBuf::from(it.next().ok_or("--out needs a folder")?)),
             "-h" | "--help" => return Err(usage()),
             other => return Err(format!("unknown argument '{other}'\n{}", usage())),
         }
     }
     let out = out.ok_or_else(|| format!("--out DIR is required\n{}", usage()))?;
-    Ok((p, out))
+    Ok((p, out, grid))
 }
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (params, out) = match parse_args(&args) {
+    let (params, out, grid) = match parse_args(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("{e}");
@@ -478,6 +541,20 @@ fn main() -> std::process::ExitCode {
                 out.display(),
                 t.elapsed().as_secs_f64(),
                 g.bytes as f64 / 1e6
+            );
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    let Some(n) = grid else { return std::process::ExitCode::SUCCESS };
+    match generate_grid_network(&params, n, &out) {
+        Ok((path, lines, bytes)) => {
+            println!(
+                "wrote a {n} × {n} street grid ({lines} lines, {:.1} MB) to {}",
+                bytes as f64 / 1e6,
+                path.display()
             );
             std::process::ExitCode::SUCCESS
         }

@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::analysis::{AnalysisOptions, Summary, analyze};
+use crate::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M;
+use crate::analysis::{AnalysisOptions, CatchmentMode, Summary, analyze, analyze_with_network};
 use crate::crs::Crs;
 use crate::error::Result;
-use crate::io::load::{ResidenceOptions, facilities_from_layer, residences_from_layer};
+use crate::io::load::{ResidenceOptions, facilities_from_layer, network_from_layer, residences_from_layer};
 use crate::io::write::{WriteOptions, write_outputs};
 use crate::io::{FieldMap, Layer};
 use crate::standards::StandardProfile;
@@ -23,6 +24,8 @@ pub struct Job {
     pub residences_crs: Option<Crs>,
     /// CRS of the services when the file does not say (or to override it).
     pub services_crs: Option<Crs>,
+    /// CRS of the walking network when the file does not say (or to override it).
+    pub network_crs: Option<Crs>,
     /// Household/population rules.
     pub residence_options: ResidenceOptions,
     /// Unknown categories are an error instead of a warning.
@@ -31,6 +34,10 @@ pub struct Job {
     pub analysis: AnalysisOptions,
     /// Output formats and CRS.
     pub write: WriteOptions,
+    /// Service areas to write with a network (`--catchments`).
+    pub catchments: CatchmentMode,
+    /// Half-width of the buffer drawn around reached street parts, metres (`--catchment-buffer`).
+    pub catchment_buffer_m: f64,
     /// Output folder.
     pub out_dir: PathBuf,
 }
@@ -45,6 +52,8 @@ pub struct JobReport {
     /// Each step (validate, analyse, summarise, write) with its wall time and the process's
     /// peak memory after it (bytes; `None` where the platform does not say), for `--timings`.
     pub timings: Vec<(&'static str, std::time::Duration, Option<u64>)>,
+    /// The steps within "analyse" (projection, searches, network build...) with their wall time.
+    pub analysis_steps: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// The process's peak resident memory so far in bytes (Linux `VmHWM`), if known.
@@ -63,10 +72,13 @@ impl Job {
             fields: FieldMap::default(),
             residences_crs: None,
             services_crs: None,
+            network_crs: None,
             residence_options: ResidenceOptions::default(),
             strict: false,
             analysis: AnalysisOptions::default(),
             write: WriteOptions::default(),
+            catchments: CatchmentMode::default(),
+            catchment_buffer_m: DEFAULT_CATCHMENT_BUFFER_M,
             out_dir: out_dir.to_path_buf(),
         }
     }
@@ -75,6 +87,12 @@ impl Job {
     /// inputs are valid and the analysis succeeded; outputs appear atomically. The layers are
     /// consumed: their memory is freed as they are validated.
     pub fn run(&self, residences: Layer, services: Layer) -> Result<JobReport> {
+        self.run_with_network(residences, services, None)
+    }
+
+    /// [`Job::run`] with a walking network layer: coverage is then judged by the walk along it
+    /// (`distance_model` "network"), the straight line measured beside it.
+    pub fn run_with_network(&self, residences: Layer, services: Layer, network: Option<Layer>) -> Result<JobReport> {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &'static str, timings: &mut Vec<_>| {
@@ -85,15 +103,35 @@ impl Job {
             residences_from_layer(residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
         let fac =
             facilities_from_layer(services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
+        let lines = network.map(|n| network_from_layer(n, &self.fields, self.network_crs.as_ref())).transpose()?;
         lap("validate", &mut timings);
-        let analysis = analyze(self.profile.clone(), res, fac.facilities, self.analysis.clone())?;
+        let analysis = match lines {
+            None => analyze(self.profile.clone(), res, fac.facilities, self.analysis.clone())?,
+            Some(lines) => {
+                analyze_with_network(self.profile.clone(), res, fac.facilities, lines, self.analysis.clone())?
+            }
+        };
         lap("analyse", &mut timings);
         let mut summary = analysis.summary();
         summary.out_crs = self.write.out_crs.label();
         summary.unknown_categories = fac.unknown_categories;
         lap("summarise", &mut timings);
-        let written = write_outputs(&analysis, &summary, &self.out_dir, &self.write)?;
+        let catchments = match (&analysis.network, self.catchments) {
+            (None, _) | (_, CatchmentMode::None) => None,
+            (Some(_), mode) => {
+                if !(self.catchment_buffer_m.is_finite() && self.catchment_buffer_m > 0.0) {
+                    return Err(crate::error::Error::Option(format!(
+                        "--catchment-buffer {} must be a positive number of metres",
+                        self.catchment_buffer_m
+                    )));
+                }
+                let c = analysis.catchments(mode, self.catchment_buffer_m);
+                lap("catchments", &mut timings);
+                Some(c)
+            }
+        };
+        let written = write_outputs(&analysis, &summary, catchments.as_deref(), &self.out_dir, &self.write)?;
         lap("write", &mut timings);
-        Ok(JobReport { summary, written, timings })
+        Ok(JobReport { summary, written, timings, analysis_steps: analysis.steps.clone() })
     }
 }

@@ -44,3 +44,29 @@ pub struct Facility {
     /// The representative point in the local projection, metres.
     pub xy: [f64; 2],
 }
+
+/// The direction a network line may be walked in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    /// Both ways (the default: walking is undirected).
+    #[default]
+    Both,
+    /// Only in the order the line's vertices run.
+    Forward,
+    /// Only against the order the line's vertices run.
+    Backward,
+}
+
+/// The walking network's centre lines as read: polylines in WGS84 lon/lat (a MultiLineString
+/// gives one polyline per part) with the direction each may be walked in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkLines {
+    /// Polylines, WGS84 lon/lat.
+    pub lonlat: Vec<Vec<[f64; 2]>>,
+    /// Walking direction of each polyline.
+    pub directions: Vec<Direction>,
+    /// Network features in the file.
+    pub features: usize,
+    /// Features skipped because their `foot` attribute says they may not be walked.
+    pub not_walkable: usize,
+}

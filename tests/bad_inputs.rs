@@ -19,6 +19,8 @@ struct Case {
     name: String,
     residences: PathBuf,
     services: PathBuf,
+    /// `--network` input, when the case has one.
+    network: Option<PathBuf>,
     args: Vec<String>,
     expect: Vec<String>,
     skip_if_missing: bool,
@@ -53,6 +55,7 @@ fn load_cases() -> Vec<Case> {
             let case = Case {
                 residences: input_path(&field("residences"), "ok_residences.geojson"),
                 services: input_path(&field("services"), "ok_services.geojson"),
+                network: c.get("network").and_then(|v| v.as_str()).map(|n| input_path(n, "ok_network.geojson")),
                 args: strings(c, "args", &name),
                 expect: strings(c, "expect", &name),
                 skip_if_missing: c.get("skip_if_missing").and_then(|v| v.as_bool()).unwrap_or(false),
@@ -115,7 +118,9 @@ fn run_case(case: &Case) -> Vec<String> {
     let mut problems = Vec::new();
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
-    let before = snapshot(&[&case.residences, &case.services]);
+    let inputs: Vec<&Path> =
+        [case.residences.as_path(), case.services.as_path()].into_iter().chain(case.network.as_deref()).collect();
+    let before = snapshot(&inputs);
 
     let mut cmd = Command::cargo_bin("lifecircle").expect("the lifecircle binary is built");
     cmd.arg("analyze")
@@ -125,6 +130,7 @@ fn run_case(case: &Case) -> Vec<String> {
         .arg(&case.services)
         .arg("--out")
         .arg(&out)
+        .args(case.network.iter().flat_map(|n| [std::ffi::OsStr::new("--network"), n.as_os_str()]))
         .args(&case.args)
         .current_dir(tmp.path())
         .timeout(std::time::Duration::from_secs(60));
@@ -141,13 +147,13 @@ fn run_case(case: &Case) -> Vec<String> {
     // for with the input paths masked, so that e.g. "truncated" cannot be satisfied by a file
     // called residences_truncated.geojson.
     let mut masked = stderr.to_string();
-    for input in [&case.residences, &case.services] {
+    for input in &inputs {
         masked = masked.replace(&input.display().to_string(), "<input>");
         if let Some(name) = input.file_name().and_then(|n| n.to_str()) {
             masked = masked.replace(name, "<input>");
         }
     }
-    let names_an_input = |e: &str| [&case.residences, &case.services].iter().any(|p| p.to_string_lossy().contains(e));
+    let names_an_input = |e: &str| inputs.iter().any(|p| p.to_string_lossy().contains(e));
     let missing: Vec<&str> = case
         .expect
         .iter()
@@ -163,7 +169,7 @@ fn run_case(case: &Case) -> Vec<String> {
             left.iter().map(|p| p.strip_prefix(tmp.path()).unwrap_or(p).display().to_string()).collect();
         problems.push(format!("files left in --out (or its parent): {names:?}"));
     }
-    let after = snapshot(&[&case.residences, &case.services]);
+    let after = snapshot(&inputs);
     for (path, state) in &before {
         let now = after.get(path).unwrap_or(&None);
         if state != now {
@@ -219,7 +225,8 @@ fn the_valid_companion_files_run_cleanly() {
     let out = tmp.path().join("out");
     let residences = corpus().join("ok_residences.geojson");
     let services = corpus().join("ok_services.geojson");
-    let before = snapshot(&[&residences, &services]);
+    let network = corpus().join("ok_network.geojson");
+    let before = snapshot(&[&residences, &services, &network]);
     let output = Command::cargo_bin("lifecircle")
         .expect("the lifecircle binary is built")
         .arg("analyze")
@@ -229,6 +236,8 @@ fn the_valid_companion_files_run_cleanly() {
         .arg(&services)
         .arg("--out")
         .arg(&out)
+        .arg("--network")
+        .arg(&network)
         .arg("--quiet")
         .current_dir(tmp.path())
         .timeout(std::time::Duration::from_secs(60))
@@ -243,11 +252,12 @@ fn the_valid_companion_files_run_cleanly() {
     }
     let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
         .expect("summary.json is JSON");
-    assert!(summary.is_object(), "summary.json is not an object");
+    assert_eq!(summary["distance_model"], "network", "the companion network was not used");
+    assert_eq!(summary["network"]["unreachable_residences"], 0, "{summary}");
     let hidden: Vec<_> = files_under(&out)
         .into_iter()
         .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.contains(".tmp")))
         .collect();
     assert!(hidden.is_empty(), "temporary files left in --out: {hidden:?}");
-    assert!(before == snapshot(&[&residences, &services]), "the valid inputs were modified");
+    assert!(before == snapshot(&[&residences, &services, &network]), "the valid inputs were modified");
 }

@@ -2,9 +2,14 @@
 //! each category, coverage against the profile's radii, missing categories and complete life
 //! circles per residence, reach per facility, and the study-area summary.
 //!
+//! With a walking network ([`analyze_with_network`]) the distance that judges coverage is the
+//! walk along the network ([`network`]); the straight line is kept beside it.
+//!
 //! [`analyze`] ties it together; results are deterministic for any thread count (parallel work
 //! writes to fixed slots, sums are taken sequentially in input order).
 
+pub mod catchments;
+pub mod network;
 mod reach;
 mod summary;
 
@@ -13,21 +18,112 @@ use rayon::prelude::*;
 use crate::crs::LocalProjection;
 use crate::error::{Error, Result};
 use crate::index::{FacilityIndex, hilbert_order};
-use crate::model::{Facility, Residence};
-use crate::standards::StandardProfile;
+use crate::model::{Facility, NetworkLines, Residence};
+use crate::network::NetworkOptions;
+use crate::standards::{Category, Cohort, StandardProfile};
 
-pub use summary::{CategorySummary, Summary};
+pub use catchments::{Catchment, CatchmentMode};
+pub use network::{NetworkAnalysis, NetworkCoverage};
+pub use summary::{CategorySummary, NetworkSummary, Summary};
+
+/// What coverage is judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Judge {
+    /// The category's radius in metres (the default).
+    #[default]
+    Metres,
+    /// Walking minutes against the tier's minutes (5/10/15) at the cohort's walking speed;
+    /// categories whose tier has no minutes are judged by their radius.
+    Minutes,
+}
+
+impl Judge {
+    /// The name used by `--judge` and in summary.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judge::Metres => "metres",
+            Judge::Minutes => "minutes",
+        }
+    }
+}
+
+/// Default walking speed, m/s (`--speed`).
+pub const DEFAULT_SPEED_M_S: f64 = 1.0;
+/// Default walking speed of the elderly, m/s (`--elderly-speed`).
+pub const DEFAULT_ELDERLY_SPEED_M_S: f64 = 0.8;
 
 /// Options of an analysis.
 #[derive(Debug, Clone)]
 pub struct AnalysisOptions {
-    /// Walking distance ÷ straight-line distance; radii are divided by it (default 1.0).
+    /// Walking distance ÷ straight-line distance; radii are divided by it (default 1.0;
+    /// straight-line analysis only).
     pub detour: f64,
+    /// What coverage is judged by (`--judge`).
+    pub judge: Judge,
+    /// Walking speed, m/s (`--speed`).
+    pub speed_m_s: f64,
+    /// Walking speed of the elderly cohort, m/s (`--elderly-speed`).
+    pub elderly_speed_m_s: f64,
+    /// How the walking network is built and points are snapped to it.
+    pub network: NetworkOptions,
 }
 
 impl Default for AnalysisOptions {
     fn default() -> Self {
-        AnalysisOptions { detour: 1.0 }
+        AnalysisOptions {
+            detour: 1.0,
+            judge: Judge::Metres,
+            speed_m_s: DEFAULT_SPEED_M_S,
+            elderly_speed_m_s: DEFAULT_ELDERLY_SPEED_M_S,
+            network: NetworkOptions::default(),
+        }
+    }
+}
+
+impl AnalysisOptions {
+    /// Walking speed of a cohort, m/s.
+    pub fn speed_of(&self, cohort: Cohort) -> f64 {
+        match cohort {
+            Cohort::Elderly => self.elderly_speed_m_s,
+            _ => self.speed_m_s,
+        }
+    }
+
+    fn validate(&self, network: bool) -> Result<()> {
+        if !(self.detour.is_finite() && self.detour >= 1.0) {
+            return Err(Error::Option(format!("--detour {} must be a number ≥ 1.0", self.detour)));
+        }
+        if network && self.detour != 1.0 {
+            return Err(Error::Option(format!(
+                "--detour {} applies to straight-line distance only: the network distance is the walk itself",
+                self.detour
+            )));
+        }
+        for (flag, v) in [("--speed", self.speed_m_s), ("--elderly-speed", self.elderly_speed_m_s)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::Option(format!("{flag} {v} must be a positive number of metres per second")));
+            }
+        }
+        self.network.validate()
+    }
+}
+
+/// Which distance judges coverage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistanceModel {
+    /// Straight line (divided into the radius by the detour factor).
+    Euclidean,
+    /// Walking along the network.
+    Network,
+}
+
+impl DistanceModel {
+    /// The name used by `--distance` and summary.json's `distance_model`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistanceModel::Euclidean => "euclidean",
+            DistanceModel::Network => "network",
+        }
     }
 }
 
@@ -48,6 +144,8 @@ pub struct Coverage {
     dist: Vec<f32>,
     /// Facility index; `u32::MAX` when none.
     nearest: Vec<u32>,
+    /// Network distances, when the analysis walks a network.
+    network: Option<NetworkCoverage>,
 }
 
 impl Coverage {
@@ -56,18 +154,44 @@ impl Coverage {
         self.rank[r] as usize * self.categories + c
     }
 
-    /// Distance from residence `r` to the nearest facility serving category `c`, metres (0.1 m).
+    /// Distance from residence `r` to the nearest facility serving category `c`, metres (0.1 m):
+    /// along the network when the analysis walks one (`None` beyond the category's radius or
+    /// off the network), else in a straight line.
     #[inline]
     pub fn distance(&self, r: usize, c: usize) -> Option<f64> {
+        match &self.network {
+            Some(n) => n.distance(r, c),
+            None => self.euclid_distance(r, c),
+        }
+    }
+
+    /// Index (in the facility list) of the facility behind [`Coverage::distance`].
+    #[inline]
+    pub fn nearest(&self, r: usize, c: usize) -> Option<usize> {
+        match &self.network {
+            Some(n) => n.nearest(r, c),
+            None => self.euclid_nearest(r, c),
+        }
+    }
+
+    /// Straight-line distance from residence `r` to the nearest facility serving category `c`,
+    /// metres (0.1 m); `None` when no facility serves it.
+    #[inline]
+    pub fn euclid_distance(&self, r: usize, c: usize) -> Option<f64> {
         let d = self.dist[self.slot(r, c)];
         (!d.is_nan()).then(|| round_decimetre(f64::from(d)))
     }
 
-    /// Index (in the facility list) of the nearest facility serving category `c`.
+    /// Index of the facility nearest in a straight line.
     #[inline]
-    pub fn nearest(&self, r: usize, c: usize) -> Option<usize> {
+    pub fn euclid_nearest(&self, r: usize, c: usize) -> Option<usize> {
         let n = self.nearest[self.slot(r, c)];
         (n != u32::MAX).then_some(n as usize)
+    }
+
+    /// Whether distances are walked along a network.
+    pub fn is_network(&self) -> bool {
+        self.network.is_some()
     }
 }
 
@@ -96,8 +220,15 @@ pub struct Analysis {
     pub profile: StandardProfile,
     /// The options used.
     pub options: AnalysisOptions,
-    /// Straight-line radius per category (walking radius ÷ detour), metres.
+    /// Which distance judges coverage.
+    pub distance_model: DistanceModel,
+    /// Radius coverage is judged against per category, metres: the walking radius (or with
+    /// `--judge minutes` the tier's minutes at the cohort's speed), divided by the detour
+    /// factor for straight lines.
     pub radii_m: Vec<Option<f64>>,
+    /// The same radii before dividing by the detour factor: what the straight line is held
+    /// against beside a network analysis (`euclid_covered_share`).
+    pub walk_radii_m: Vec<Option<f64>>,
     /// Residences in input order.
     pub residences: Vec<Residence>,
     /// Facilities in input order.
@@ -106,8 +237,14 @@ pub struct Analysis {
     pub projection: LocalProjection,
     /// Per residence and category: distance and nearest facility.
     pub coverage: Coverage,
-    /// Per facility: households and population within its category's radius.
+    /// Per facility: households and population within its category's radius (along the
+    /// network when there is one).
     pub reach: Vec<Option<Reach>>,
+    /// The walking network and where points met it, for a network analysis.
+    pub network: Option<NetworkAnalysis>,
+    /// Wall time of each step of the analysis (projection, straight-line search, network build,
+    /// snapping, network search, reach), for `--timings` and benchmarks.
+    pub steps: Vec<(&'static str, std::time::Duration)>,
     /// Tier ranks for `TIERS`.
     tier_ranks: [u8; 3],
 }
@@ -133,13 +270,42 @@ pub fn round_decimetre(d: f64) -> f64 {
 /// projected here.
 pub fn analyze(
     profile: StandardProfile,
-    mut residences: Vec<Residence>,
-    mut facilities: Vec<Facility>,
+    residences: Vec<Residence>,
+    facilities: Vec<Facility>,
     options: AnalysisOptions,
 ) -> Result<Analysis> {
-    if !(options.detour.is_finite() && options.detour >= 1.0) {
-        return Err(Error::Option(format!("--detour {} must be a number ≥ 1.0", options.detour)));
+    run(profile, residences, facilities, None, options)
+}
+
+/// Runs the analysis along a walking network: coverage is judged by the network distance, the
+/// straight line is measured beside it.
+pub fn analyze_with_network(
+    profile: StandardProfile,
+    residences: Vec<Residence>,
+    facilities: Vec<Facility>,
+    network: NetworkLines,
+    options: AnalysisOptions,
+) -> Result<Analysis> {
+    run(profile, residences, facilities, Some(network), options)
+}
+
+/// The radius a category is judged against before any detour factor, metres.
+fn walk_radius(profile: &StandardProfile, cat: &Category, options: &AnalysisOptions) -> Option<f64> {
+    let radius = cat.radius_m?;
+    match options.judge {
+        Judge::Metres => Some(radius),
+        Judge::Minutes => Some(profile.tier_minutes(cat).map_or(radius, |m| m * 60.0 * options.speed_of(cat.cohort))),
     }
+}
+
+fn run(
+    profile: StandardProfile,
+    mut residences: Vec<Residence>,
+    mut facilities: Vec<Facility>,
+    lines: Option<NetworkLines>,
+    options: AnalysisOptions,
+) -> Result<Analysis> {
+    options.validate(lines.is_some())?;
     let mut tier_ranks = [0u8; 3];
     for (k, (id, _)) in TIERS.iter().enumerate() {
         tier_ranks[k] = profile.rank_of(id).ok_or_else(|| Error::Profile {
@@ -147,13 +313,60 @@ pub fn analyze(
             message: format!("has no tier '{id}' (needed for complete_{id})"),
         })?;
     }
+    let mut steps = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str, steps: &mut Vec<_>| {
+        steps.push((name, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     let projection = project(&mut residences, &mut facilities)
         .ok_or_else(|| Error::Option("no residences and no facilities to analyse".into()))?;
-    let radii_m: Vec<Option<f64>> = profile.categories.iter().map(|c| c.radius_m.map(|r| r / options.detour)).collect();
+    let walk_radii_m: Vec<Option<f64>> =
+        profile.categories.iter().map(|c| walk_radius(&profile, c, &options)).collect();
+    lap("project", &mut steps);
     let index = FacilityIndex::build(&profile, &facilities);
-    let coverage = nearest_all(&index, &residences, profile.categories.len());
-    let reach = reach::facility_reach(&residences, &facilities, &radii_m);
-    Ok(Analysis { profile, options, radii_m, residences, facilities, projection, coverage, reach, tier_ranks })
+    let mut coverage = nearest_all(&index, &residences, profile.categories.len());
+    drop(index);
+    lap("straight-line search", &mut steps);
+    let (distance_model, radii_m, reach, network) = match lines {
+        None => {
+            let radii_m: Vec<Option<f64>> = walk_radii_m.iter().map(|r| r.map(|r| r / options.detour)).collect();
+            let reach = reach::facility_reach(&residences, &facilities, &radii_m);
+            lap("reach", &mut steps);
+            (DistanceModel::Euclidean, radii_m, reach, None)
+        }
+        Some(lines) => {
+            // A category without a radius is searched as far as the farthest-reaching one.
+            let widest = walk_radii_m.iter().flatten().copied().fold(0.0_f64, f64::max);
+            let widest = if widest > 0.0 { widest } else { 1000.0 };
+            let cutoffs = walk_radii_m.iter().map(|r| r.unwrap_or(widest)).collect();
+            let net =
+                network::build(lines, &projection, &residences, &facilities, &options.network, cutoffs, &mut |s| {
+                    lap(s, &mut steps)
+                })?;
+            let sources = network::sources_per_category(&profile, &facilities);
+            coverage.network = Some(network::nearest_all(&net, &sources));
+            lap("network search", &mut steps);
+            let reach = network::facility_reach(&net, &residences, &facilities, &walk_radii_m);
+            lap("network reach", &mut steps);
+            (DistanceModel::Network, walk_radii_m.clone(), reach, Some(net))
+        }
+    };
+    Ok(Analysis {
+        profile,
+        options,
+        distance_model,
+        radii_m,
+        walk_radii_m,
+        residences,
+        facilities,
+        projection,
+        coverage,
+        reach,
+        network,
+        steps,
+        tier_ranks,
+    })
 }
 
 /// Distance to the nearest facility of every category for every residence, in parallel over
@@ -190,7 +403,7 @@ fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usiz
     for (k, &r) in order.iter().enumerate() {
         rank[r as usize] = k as u32;
     }
-    Coverage { categories, rank, dist, nearest }
+    Coverage { categories, rank, dist, nearest, network: None }
 }
 
 impl Analysis {
@@ -200,6 +413,22 @@ impl Analysis {
     pub fn covered(&self, r: usize, c: usize) -> Option<bool> {
         let radius = self.radii_m[c]?;
         Some(self.coverage.distance(r, c).is_some_and(|d| d <= radius))
+    }
+
+    /// Whether residence `r` is within category `c`'s walking radius in a straight line (the
+    /// radius before any detour factor): `None` when the category has no radius.
+    #[inline]
+    pub fn euclid_covered(&self, r: usize, c: usize) -> Option<bool> {
+        let radius = self.walk_radii_m[c]?;
+        Some(self.coverage.euclid_distance(r, c).is_some_and(|d| d <= radius))
+    }
+
+    /// Minutes residence `r` walks to the nearest facility of category `c` at the cohort's
+    /// speed (0.1 min), from [`Coverage::distance`] (for straight lines: times the detour factor).
+    pub fn walk_minutes(&self, r: usize, c: usize) -> Option<f64> {
+        let walked = self.coverage.distance(r, c)? * if self.coverage.is_network() { 1.0 } else { self.options.detour };
+        let speed = self.options.speed_of(self.profile.categories[c].cohort);
+        Some((walked / speed / 60.0 * 10.0).round() / 10.0)
     }
 
     /// Missing required categories and complete tiers of residence `r`.
@@ -379,10 +608,18 @@ mod tests {
         let p = StandardProfile::built_in("gb50180-2018").unwrap();
         let residences = vec![residence("r", offset(0.0, 0.0), 1.0)];
         let facilities = vec![facility(&p, "c", "clinic", offset(0.0, 250.0))];
-        let a = analyze(p.clone(), residences.clone(), facilities.clone(), AnalysisOptions { detour: 1.3 }).unwrap();
+        let a = analyze(
+            p.clone(),
+            residences.clone(),
+            facilities.clone(),
+            AnalysisOptions { detour: 1.3, ..AnalysisOptions::default() },
+        )
+        .unwrap();
         let clinic = p.index_of("clinic").unwrap();
         assert_eq!(a.covered(0, clinic), Some(false)); // 250 > 300 / 1.3 = 230.8
         assert!((a.radii_m[clinic].unwrap() - 300.0 / 1.3).abs() < 1e-9);
-        assert!(analyze(p, residences, facilities, AnalysisOptions { detour: 0.5 }).is_err());
+        assert!(
+            analyze(p, residences, facilities, AnalysisOptions { detour: 0.5, ..AnalysisOptions::default() }).is_err()
+        );
     }
 }

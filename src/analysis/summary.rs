@@ -38,6 +38,56 @@ pub struct CategorySummary {
     pub covered_share: Option<f64>,
     /// covered_population ÷ all residents.
     pub covered_population_share: Option<f64>,
+    /// Share of households covered along the network (= covered_share in a network analysis;
+    /// null in a straight-line one or without radius).
+    pub network_covered_share: Option<f64>,
+    /// Share of households within the walking radius in a straight line (before any detour
+    /// factor; null without radius).
+    pub euclid_covered_share: Option<f64>,
+    /// Median over residences of network ÷ straight-line distance to the nearest serving
+    /// facility, where both are known and the straight line is at least 1 m (null otherwise).
+    pub median_detour: Option<f64>,
+    /// How coverage was judged: "metres" or "minutes" (null without radius).
+    pub judged_by: Option<&'static str>,
+    /// Walking speed of the category's cohort, m/s.
+    pub speed_m_s: f64,
+}
+
+/// The network part of the summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NetworkSummary {
+    /// Features in the network layer.
+    pub features: usize,
+    /// Features skipped because their `foot` attribute forbids walking.
+    pub not_walkable: usize,
+    /// Polylines read (a MultiLineString gives several).
+    pub lines: usize,
+    /// Nodes in the walking graph (after dropping small components).
+    pub nodes: usize,
+    /// Edges in the walking graph.
+    pub edges: usize,
+    /// Connected components kept.
+    pub components_kept: usize,
+    /// Components dropped for having fewer than `min_component` nodes.
+    pub components_dropped: usize,
+    /// Nodes in the dropped components.
+    pub nodes_dropped: usize,
+    /// Edges in the dropped components.
+    pub edges_dropped: usize,
+    /// Vertices closer than this were merged into one node, metres.
+    pub node_tolerance_m: f64,
+    /// Smallest component kept, nodes.
+    pub min_component: usize,
+    /// Farthest a point may be from the network to be connected to it, metres.
+    pub max_snap_m: f64,
+    /// Residences farther than `max_snap_m` from every edge (null distances).
+    pub unreachable_residences: usize,
+    /// Their ids, in input order.
+    pub unreachable_residence_ids: Vec<String>,
+    /// Facilities farther than `max_snap_m` from every edge (they serve no one).
+    pub unreachable_facilities: usize,
+    /// Their ids, in input order.
+    pub unreachable_facility_ids: Vec<String>,
 }
 
 /// The summary written to summary.json.
@@ -49,6 +99,16 @@ pub struct Summary {
     pub distance_model: &'static str,
     /// Detour factor radii were divided by.
     pub detour: f64,
+    /// What coverage is judged by: "metres" (radius) or "minutes" (tier minutes at the
+    /// cohort's speed).
+    pub judge: &'static str,
+    /// Walking speed, m/s.
+    pub speed_m_s: f64,
+    /// Walking speed of the elderly cohort, m/s.
+    pub elderly_speed_m_s: f64,
+    /// Median of network ÷ straight-line distance over every residence and category where
+    /// both are known (null in a straight-line analysis).
+    pub median_detour: Option<f64>,
     /// Number of residences.
     pub residences: usize,
     /// Total households.
@@ -72,6 +132,9 @@ pub struct Summary {
     pub out_crs: String,
     /// Category names in the services layer that matched no category, with their counts.
     pub unknown_categories: std::collections::BTreeMap<String, usize>,
+    /// The walking network, what was dropped and what could not reach it (null in a
+    /// straight-line analysis).
+    pub network: Option<NetworkSummary>,
 }
 
 fn ordered_map<S: Serializer>(v: &[(String, CategorySummary)], s: S) -> Result<S::Ok, S::Error> {
@@ -99,6 +162,7 @@ const SUM_CHUNK: usize = 16_384;
 struct Totals {
     covered_households: Vec<f64>,
     covered_population: Vec<f64>,
+    euclid_covered_households: Vec<f64>,
     complete_households: [f64; 3],
 }
 
@@ -107,6 +171,7 @@ impl Totals {
         Totals {
             covered_households: vec![0.0; categories],
             covered_population: vec![0.0; categories],
+            euclid_covered_households: vec![0.0; categories],
             complete_households: [0.0; 3],
         }
     }
@@ -117,6 +182,9 @@ impl Totals {
             if a.covered(r, c) == Some(true) {
                 self.covered_households[c] += res.households;
                 self.covered_population[c] += res.population;
+            }
+            if a.euclid_covered(r, c) == Some(true) {
+                self.euclid_covered_households[c] += res.households;
             }
         }
         for (sum, complete) in self.complete_households.iter_mut().zip(a.verdict(r).complete) {
@@ -131,6 +199,9 @@ impl Totals {
             *x += y;
         }
         for (x, y) in self.covered_population.iter_mut().zip(&other.covered_population) {
+            *x += y;
+        }
+        for (x, y) in self.euclid_covered_households.iter_mut().zip(&other.euclid_covered_households) {
             *x += y;
         }
         for (x, y) in self.complete_households.iter_mut().zip(other.complete_households) {
@@ -160,7 +231,14 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
     for p in &partials {
         totals.merge(p);
     }
-    let Totals { covered_households: cov_hh, covered_population: cov_pop, complete_households: complete_hh } = totals;
+    let Totals {
+        covered_households: cov_hh,
+        covered_population: cov_pop,
+        euclid_covered_households: euclid_hh,
+        complete_households: complete_hh,
+    } = totals;
+    let network = a.coverage.is_network();
+    let (median_detours, overall_detour) = if network { detours(a) } else { (vec![None; n_cat], None) };
     let mut own = vec![0usize; n_cat];
     for f in &a.facilities {
         own[f.category] += 1;
@@ -187,14 +265,26 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
                 covered_population: judged.then(|| count(cov_pop[c])),
                 covered_share: if judged { share(cov_hh[c], households) } else { None },
                 covered_population_share: if judged { share(cov_pop[c], population) } else { None },
+                network_covered_share: if judged && network { share(cov_hh[c], households) } else { None },
+                euclid_covered_share: if judged { share(euclid_hh[c], households) } else { None },
+                median_detour: median_detours[c],
+                judged_by: judged.then(|| match (a.options.judge, a.profile.tier_minutes(cat)) {
+                    (crate::analysis::Judge::Minutes, Some(_)) => "minutes",
+                    _ => "metres",
+                }),
+                speed_m_s: a.options.speed_of(cat.cohort),
             };
             (cat.id.clone(), summary)
         })
         .collect();
     Summary {
         standard: a.profile.id.clone(),
-        distance_model: "euclidean",
+        distance_model: a.distance_model.as_str(),
         detour: a.options.detour,
+        judge: a.options.judge.as_str(),
+        speed_m_s: a.options.speed_m_s,
+        elderly_speed_m_s: a.options.elderly_speed_m_s,
+        median_detour: overall_detour,
         residences: a.residences.len(),
         households: count(households),
         population: count(population),
@@ -206,5 +296,52 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         local_projection: a.projection.describe(),
         out_crs: "WGS84 (EPSG:4326)".to_owned(),
         unknown_categories: Default::default(),
+        network: a.network.as_ref().map(|n| network_summary(a, n)),
     }
+}
+
+/// The network part of the summary.
+fn network_summary(a: &Analysis, n: &super::NetworkAnalysis) -> NetworkSummary {
+    let b = &n.build;
+    let residence_ids: Vec<String> = n.unreachable_residences().map(|r| a.residences[r].id.clone()).collect();
+    let facility_ids: Vec<String> = n.unreachable_facilities().map(|f| a.facilities[f].id.clone()).collect();
+    NetworkSummary {
+        features: n.features,
+        not_walkable: n.not_walkable,
+        lines: b.lines,
+        nodes: b.nodes,
+        edges: b.edges,
+        components_kept: b.components_kept,
+        components_dropped: b.components_dropped,
+        nodes_dropped: b.nodes_dropped,
+        edges_dropped: b.edges_dropped,
+        node_tolerance_m: n.options.node_tolerance_m,
+        min_component: n.options.min_component,
+        max_snap_m: n.options.max_snap_m,
+        unreachable_residences: residence_ids.len(),
+        unreachable_residence_ids: residence_ids,
+        unreachable_facilities: facility_ids.len(),
+        unreachable_facility_ids: facility_ids,
+    }
+}
+
+/// Median network ÷ straight-line detour per category and over all categories, from the
+/// residences where both distances are known and the straight line is at least 1 m.
+fn detours(a: &Analysis) -> (Vec<Option<f64>>, Option<f64>) {
+    let n_cat = a.profile.categories.len();
+    let mut per_category: Vec<Vec<f32>> = (0..n_cat)
+        .into_par_iter()
+        .map(|c| {
+            (0..a.residences.len())
+                .filter_map(|r| {
+                    let walked = a.coverage.distance(r, c)?;
+                    let straight = a.coverage.euclid_distance(r, c)?;
+                    (straight >= 1.0).then(|| (walked / straight) as f32)
+                })
+                .collect()
+        })
+        .collect();
+    let medians = per_category.iter_mut().map(|v| super::network::median_ratio(v)).collect();
+    let mut all: Vec<f32> = per_category.into_iter().flatten().collect();
+    (medians, super::network::median_ratio(&mut all))
 }

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use lifecircle::analysis::{CatchmentMode, Judge};
 use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
 use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
+use lifecircle::network::NetworkOptions;
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
 use lifecircle::{Job, render, sample};
 
@@ -58,9 +60,46 @@ struct AnalyzeArgs {
     /// Standard profile: a built-in id or a TOML file.
     #[arg(long, value_name = "ID|FILE", default_value = DEFAULT_PROFILE)]
     standard: String,
-    /// Walking distance ÷ straight-line distance; radii are divided by it.
+    /// Walking distance ÷ straight-line distance; radii are divided by it (straight-line distance only).
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     detour: f64,
+    /// Walking network: LineString/MultiLineString layer (.geojson, .json, .shp). An optional
+    /// `oneway_foot` attribute (yes / -1 / no) makes a line one-way; `foot=no` skips it.
+    #[arg(long, value_name = "PATH")]
+    network: Option<PathBuf>,
+    /// CRS of the network; overrides what the file declares.
+    #[arg(long, value_name = "CRS")]
+    network_crs: Option<String>,
+    /// Distance that judges coverage: euclidean (straight line) or network (the walk along
+    /// --network). Default: network when --network is given, else euclidean.
+    #[arg(long, value_name = "MODEL")]
+    distance: Option<String>,
+    /// Network vertices closer than this (metres) become one node.
+    #[arg(long, value_name = "M", default_value_t = 0.01)]
+    node_tolerance: f64,
+    /// Network components with fewer nodes than this are dropped (1 keeps all).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    min_component: usize,
+    /// A residence or facility farther than this (metres) from every network edge is unreachable.
+    #[arg(long, value_name = "M", default_value_t = 200.0)]
+    max_snap: f64,
+    /// Walking speed, m/s (walk_min_ fields, --judge minutes).
+    #[arg(long, value_name = "M/S", default_value_t = lifecircle::analysis::DEFAULT_SPEED_M_S)]
+    speed: f64,
+    /// Walking speed of the elderly, m/s (categories whose cohort is elderly).
+    #[arg(long, value_name = "M/S", default_value_t = lifecircle::analysis::DEFAULT_ELDERLY_SPEED_M_S)]
+    elderly_speed: f64,
+    /// Judge coverage by metres (the category's radius) or minutes (the tier's 5/10/15 minutes
+    /// at the cohort's walking speed).
+    #[arg(long, value_name = "UNIT", default_value = "metres")]
+    judge: String,
+    /// Service areas along the network in catchments.geojson: each (one per facility),
+    /// dissolve (one per category) or none.
+    #[arg(long, value_name = "MODE", default_value = "each")]
+    catchments: String,
+    /// Half-width of the service-area buffer around the reached streets, metres.
+    #[arg(long, value_name = "M", default_value_t = lifecircle::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M)]
+    catchment_buffer: f64,
     /// Extra output formats, applied to every layer: csv, shp (GeoJSON is always written).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     format: Vec<String>,
@@ -159,6 +198,15 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         (Some(r), Some(s)) => (read_layer(r, &read)?, read_layer(s, &read)?, false),
         _ => bail!("give both --residences and --services, or neither to run the bundled sample"),
     };
+    let network = match (args.distance.as_deref(), &args.network) {
+        (None | Some("network"), Some(path)) => Some(read_layer(path, &read)?),
+        (Some("network"), None) => bail!("--distance network needs a walking network: give it with --network PATH"),
+        (None | Some("euclidean"), None) => None,
+        (Some("euclidean"), Some(_)) => {
+            bail!("--network is only used with --distance network: drop one of them")
+        }
+        (Some(other), _) => bail!("--distance {other}: use euclidean or network"),
+    };
     if from_sample && !args.quiet {
         eprintln!("No inputs given: running the bundled sample (central Helsinki, © OpenStreetMap contributors, HSY).");
     }
@@ -166,20 +214,41 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     job.fields = fields;
     job.residences_crs = parse_crs("--residences-crs", &args.residences_crs)?;
     job.services_crs = parse_crs("--services-crs", &args.services_crs)?;
+    job.network_crs = parse_crs("--network-crs", &args.network_crs)?;
     job.residence_options =
         ResidenceOptions { household_size: args.household_size, default_households: args.default_households };
     job.strict = args.strict;
     job.analysis.detour = args.detour;
+    job.analysis.judge = match args.judge.as_str() {
+        "metres" | "meters" | "m" => Judge::Metres,
+        "minutes" | "min" => Judge::Minutes,
+        other => bail!("--judge {other}: use metres or minutes"),
+    };
+    job.catchments = CatchmentMode::parse(&args.catchments)
+        .with_context(|| format!("--catchments {}: use each, dissolve or none", args.catchments))?;
+    job.catchment_buffer_m = args.catchment_buffer;
+    job.analysis.speed_m_s = args.speed;
+    job.analysis.elderly_speed_m_s = args.elderly_speed;
+    job.analysis.network = NetworkOptions {
+        node_tolerance_m: args.node_tolerance,
+        min_component: args.min_component,
+        max_snap_m: args.max_snap,
+    };
     job.write = WriteOptions { formats, out_crs };
     let read_time = started.elapsed();
     let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
-    let report = job.run(residences, services)?;
+    let report = job.run_with_network(residences, services, network)?;
     if args.timings {
         let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));
         eprintln!("timings: read {:.2} s{}", read_time.as_secs_f64(), mb(read_peak));
         for (step, t, peak) in &report.timings {
             eprintln!("timings: {step} {:.2} s{}", t.as_secs_f64(), mb(*peak));
+            if *step == "analyse" {
+                for (sub, t) in &report.analysis_steps {
+                    eprintln!("timings:   {sub} {:.2} s", t.as_secs_f64());
+                }
+            }
         }
         eprintln!("timings: total {:.2} s", started.elapsed().as_secs_f64());
     }

@@ -32,11 +32,16 @@ pub enum Role {
     Lon,
     /// Latitude or y (CSV).
     Lat,
+    /// Walking direction of a network line (network, optional): yes/true/1 = only along the
+    /// line's vertex order, -1/reverse = only against it, no/false/0/empty = both ways.
+    OnewayFoot,
+    /// Whether a network line may be walked (network, optional): no/private/false = skipped.
+    Foot,
 }
 
 impl Role {
     /// Every role, in documentation order.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 13] = [
         Role::Id,
         Role::Households,
         Role::Population,
@@ -48,6 +53,8 @@ impl Role {
         Role::FloorArea,
         Role::Lon,
         Role::Lat,
+        Role::OnewayFoot,
+        Role::Foot,
     ];
 
     /// The role's name as used by `--field ROLE=NAME` and in outputs.
@@ -64,6 +71,8 @@ impl Role {
             Role::FloorArea => "floor_area_m2",
             Role::Lon => "lon",
             Role::Lat => "lat",
+            Role::OnewayFoot => "oneway_foot",
+            Role::Foot => "foot",
         }
     }
 
@@ -83,6 +92,9 @@ impl Role {
             Role::FloorArea => &["floor_area_m2", "floor_area", "gfa", "建筑面积"],
             Role::Lon => &["lon", "lng", "long", "longitude", "经度", "x"],
             Role::Lat => &["lat", "latitude", "纬度", "y"],
+            // Not plain `oneway`: in OpenStreetMap it binds vehicles, not people on foot.
+            Role::OnewayFoot => &["oneway_foot", "oneway:foot", "foot_oneway", "walk_oneway", "步行单向"],
+            Role::Foot => &["foot", "walkable", "步行"],
         }
     }
 

@@ -10,7 +10,7 @@ use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::fields::{FieldMap, Role};
 use crate::io::layer::{Layer, RawFeature, Value};
-use crate::model::{Facility, Residence};
+use crate::model::{Direction, Facility, NetworkLines, Residence};
 use crate::standards::StandardProfile;
 
 /// China's 2020 census average household size (persons per household), the default for
@@ -24,6 +24,8 @@ pub enum LayerRole {
     Residences,
     /// The services layer (`--services`).
     Services,
+    /// The walking network layer (`--network`).
+    Network,
 }
 
 impl LayerRole {
@@ -31,6 +33,7 @@ impl LayerRole {
         match self {
             LayerRole::Residences => "--residences-crs",
             LayerRole::Services => "--services-crs",
+            LayerRole::Network => "--network-crs",
         }
     }
 }
@@ -210,8 +213,8 @@ pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &dyn Fn() ->
                 _ => "this geometry type",
             };
             let allowed = match role {
-                LayerRole::Residences => "Point, Polygon or MultiPolygon",
-                LayerRole::Services => "Point, Polygon or MultiPolygon",
+                LayerRole::Residences | LayerRole::Services => "Point, Polygon or MultiPolygon",
+                LayerRole::Network => "LineString or MultiLineString",
             };
             return Err(Error::input(at(), format!("{kind} is not supported here: use {allowed}")));
         }
@@ -450,4 +453,105 @@ pub fn facilities_from_layer(
     let id_field = id_col.map_or("id", |c| names[c].as_str());
     check_unique(load.facilities.iter().map(|f| f.id.as_str()).zip(feature_index), &path, id_field)?;
     Ok(load)
+}
+
+/// Reads a walking direction (`oneway_foot` role): yes/true/1 → forward, -1/reverse →
+/// backward, no/false/0/empty → both ways.
+fn direction(value: &Value, at: &dyn Fn() -> Location) -> Result<Direction> {
+    let text = match value {
+        Value::Null => return Ok(Direction::Both),
+        Value::Bool(b) => return Ok(if *b { Direction::Forward } else { Direction::Both }),
+        Value::Number(n) if *n == 1.0 => return Ok(Direction::Forward),
+        Value::Number(n) if *n == -1.0 => return Ok(Direction::Backward),
+        Value::Number(n) if *n == 0.0 => return Ok(Direction::Both),
+        Value::Number(n) => crate::io::layer::format_number(*n),
+        Value::Text(t) => t.trim().to_lowercase(),
+    };
+    match text.as_str() {
+        "" | "no" | "false" | "0" | "both" => Ok(Direction::Both),
+        "yes" | "true" | "1" | "forward" => Ok(Direction::Forward),
+        "-1" | "reverse" | "backward" => Ok(Direction::Backward),
+        other => Err(Error::input(
+            at(),
+            format!(
+                "walking direction '{other}' is not understood: use yes (along the line), -1 (against it) or no (both ways)"
+            ),
+        )),
+    }
+}
+
+/// Whether a `foot` attribute allows walking: no/private/false/0 do not.
+fn walkable(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::Number(n) => *n != 0.0,
+        Value::Text(t) => !matches!(t.trim().to_lowercase().as_str(), "no" | "private" | "false" | "0"),
+        Value::Null => true,
+    }
+}
+
+/// Builds the walking network's lines from a LineString/MultiLineString layer, converting
+/// coordinates to WGS84. The optional `oneway_foot` attribute gives a line's walking direction
+/// (see [`Role::OnewayFoot`]); a `foot` attribute of no/private/false skips the line.
+/// Lines with fewer than two vertices are kept (they add nothing); any other geometry is an
+/// error naming the feature.
+pub fn network_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<NetworkLines> {
+    let file = Location::file(&layer.path);
+    if layer.features.is_empty() {
+        return Err(Error::input(file, "the network layer has no features"));
+    }
+    let (crs, given) = effective_crs(&layer, crs_flag);
+    let id_col = fields.find_in(Role::Id, &layer)?;
+    let oneway_col = fields.find_in(Role::OnewayFoot, &layer)?;
+    let foot_col = fields.find_in(Role::Foot, &layer)?;
+    let Layer { path, fields: names, features, .. } = layer;
+    let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Network };
+    let mut out = NetworkLines { features: features.len(), ..NetworkLines::default() };
+    let mut features = Draining::new(features);
+    while let Some(mut f) = features.next_feature() {
+        let id = ctx.id_of(&f);
+        let index = f.index;
+        let at = || ctx.at(index, &id);
+        if let Some(c) = foot_col
+            && !walkable(f.value(c))
+        {
+            out.not_walkable += 1;
+            continue;
+        }
+        let dir = match oneway_col {
+            Some(c) => direction(f.value(c), &|| at().field(ctx.field_name(c)))?,
+            None => Direction::Both,
+        };
+        let at_geometry = || at().field("geometry");
+        let geometry = take_geometry(&mut f, &at)?;
+        let parts = match geometry {
+            Geometry::LineString(l) => vec![l],
+            Geometry::Line(l) => vec![geo::LineString::from(vec![l.start, l.end])],
+            Geometry::MultiLineString(ml) => ml.0,
+            other => {
+                let kind = match other {
+                    Geometry::Point(_) => "Point",
+                    Geometry::MultiPoint(_) => "MultiPoint",
+                    Geometry::Polygon(_) => "Polygon",
+                    Geometry::MultiPolygon(_) => "MultiPolygon",
+                    Geometry::GeometryCollection(_) => "GeometryCollection",
+                    _ => "this geometry type",
+                };
+                return Err(Error::input(
+                    at_geometry(),
+                    format!("{kind} is not supported in a network: use LineString or MultiLineString"),
+                ));
+            }
+        };
+        for line in parts {
+            let mut pts = Vec::with_capacity(line.0.len());
+            for c in line.0 {
+                let c = coord_to_wgs84(c, &ctx.crs, ctx.given, ctx.role, &at_geometry)?;
+                pts.push([c.x, c.y]);
+            }
+            out.lonlat.push(pts);
+            out.directions.push(dir);
+        }
+    }
+    Ok(out)
 }

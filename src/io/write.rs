@@ -4,9 +4,10 @@
 //!
 //! Shapefile field names: `id`, `households`, `population`, `elderly`, `d_<code>` (dist_),
 //! `n_<code>` (nearest_), `k_<code>` (ok_), `missing`, `miss_list`, `cmpl_5min`, `cmpl_10min`,
-//! `cmpl_15min`, `complete`, where `<code>` is the category's `dbf_code` (see
+//! `cmpl_15min`, `complete`, and in a network analysis `e_<code>` (euclid_), `w_<code>`
+//! (walk_min_) and `snap_m`, where `<code>` is the category's `dbf_code` (see
 //! `lifecircle standards show`); facilities: `id`, `category`, `name`, `capacity`, `land_m2`,
-//! `floor_m2`, `households`, `population`.
+//! `floor_m2`, `households`, `population` (and `snap_m`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -14,12 +15,14 @@ use std::path::{Path, PathBuf};
 
 use geo::{Coord, Geometry};
 
-use crate::analysis::{Analysis, Summary, TIERS};
+use crate::analysis::catchments::Catchment;
+use crate::analysis::{Analysis, Summary, TIERS, round_decimetre};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::io::layer::Value;
 use crate::io::output::OutputDir;
 use crate::io::shapefile::{FieldKind, ShpField, write_point_shapefile};
+use crate::network::Snap;
 
 /// A layer format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,6 +121,14 @@ fn opt_num<'a>(x: Option<f64>) -> Cell<'a> {
     x.map_or(Cell::Null, Cell::Number)
 }
 
+/// The access leg of a snapped point, metres (0.1 m); `None` off the network.
+fn snap_metres(snap: Snap) -> Option<f64> {
+    match snap {
+        Snap::Snapped { offset_m, .. } => Some(round_decimetre(offset_m)),
+        Snap::Unreachable => None,
+    }
+}
+
 /// The households layer: one row per residence.
 pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
     let p = &a.profile;
@@ -127,12 +138,20 @@ pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
     if has_elderly {
         columns.push(col("elderly", "elderly", NUM1));
     }
+    let network = a.network.as_ref();
+    if network.is_some() {
+        columns.push(col("snap_m", "snap_m", NUM1));
+    }
     for (c, cat) in p.categories.iter().enumerate() {
         let code = p.dbf_code(c);
         columns.push(col(format!("dist_{}", cat.id), format!("d_{code}"), NUM1));
         columns.push(col(format!("nearest_{}", cat.id), format!("n_{code}"), TEXT));
         if a.radii_m[c].is_some() {
             columns.push(col(format!("ok_{}", cat.id), format!("k_{code}"), BOOL));
+        }
+        if network.is_some() {
+            columns.push(col(format!("euclid_{}", cat.id), format!("e_{code}"), NUM1));
+            columns.push(col(format!("walk_min_{}", cat.id), format!("w_{code}"), NUM1));
         }
     }
     columns.push(col("missing", "missing", NUM0));
@@ -150,11 +169,18 @@ pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
         if has_elderly {
             out.push(opt_num(res.elderly));
         }
+        if let Some(n) = network {
+            out.push(opt_num(snap_metres(n.residence_snaps[r])));
+        }
         for c in 0..a.profile.categories.len() {
             out.push(opt_num(a.coverage.distance(r, c)));
             out.push(a.coverage.nearest(r, c).map_or(Cell::Null, |f| Cell::Str(&a.facilities[f].id)));
             if let Some(ok) = a.covered(r, c) {
                 out.push(Cell::Bool(ok));
+            }
+            if network.is_some() {
+                out.push(opt_num(a.coverage.euclid_distance(r, c)));
+                out.push(opt_num(a.walk_minutes(r, c)));
             }
         }
         let v = a.verdict(r);
@@ -177,7 +203,7 @@ pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
 /// The facilities layer: one row per facility, with the households and population within its
 /// category's radius.
 pub fn facility_table<'a>(a: &'a Analysis) -> Table<'a> {
-    let columns = vec![
+    let mut columns = vec![
         col("id", "id", TEXT),
         col("category", "category", TEXT),
         col("name", "name", TEXT),
@@ -187,6 +213,10 @@ pub fn facility_table<'a>(a: &'a Analysis) -> Table<'a> {
         col("households", "households", NUM1),
         col("population", "population", NUM1),
     ];
+    let network = a.network.as_ref();
+    if network.is_some() {
+        columns.push(col("snap_m", "snap_m", NUM1));
+    }
     let round1 = |x: f64| (x * 10.0).round() / 10.0;
     let row = move |i: usize, out: &mut Vec<Cell<'a>>| {
         let f = &a.facilities[i];
@@ -199,12 +229,45 @@ pub fn facility_table<'a>(a: &'a Analysis) -> Table<'a> {
         let reach = a.reach[i];
         out.push(opt_num(reach.map(|r| round1(r.households))));
         out.push(opt_num(reach.map(|r| round1(r.population))));
+        if let Some(n) = network {
+            out.push(opt_num(snap_metres(n.facility_snaps[i])));
+        }
     };
     Table {
         columns,
         rows: a.facilities.len(),
         row: Box::new(row),
         geometry: Box::new(move |i| (&a.facilities[i].geometry, a.facilities[i].lonlat)),
+    }
+}
+
+/// The catchments layer: one row per service area (GeoJSON only: polygons).
+pub fn catchment_table<'a>(a: &'a Analysis, catchments: &'a [Catchment]) -> Table<'a> {
+    let columns = vec![
+        col("facility_id", "facility", TEXT),
+        col("category", "category", TEXT),
+        col("radius_m", "radius_m", NUM1),
+        col("facilities", "facilities", NUM0),
+        col("households", "households", NUM1),
+        col("population", "population", NUM1),
+        col("area_m2", "area_m2", NUM0),
+    ];
+    let round1 = |x: f64| (x * 10.0).round() / 10.0;
+    let row = move |i: usize, out: &mut Vec<Cell<'a>>| {
+        let c = &catchments[i];
+        out.push(c.facility.map_or(Cell::Null, |f| Cell::Str(&a.facilities[f].id)));
+        out.push(Cell::Str(&a.profile.categories[c.category].id));
+        out.push(Cell::Number(round1(c.radius_m)));
+        out.push(Cell::Number(c.facilities as f64));
+        out.push(Cell::Number(round1(c.households)));
+        out.push(Cell::Number(round1(c.population)));
+        out.push(Cell::Number(c.area_m2.round()));
+    };
+    Table {
+        columns,
+        rows: catchments.len(),
+        row: Box::new(row),
+        geometry: Box::new(move |i| (&catchments[i].geometry, catchments[i].lonlat)),
     }
 }
 
@@ -553,12 +616,21 @@ fn write_layer(out: &mut OutputDir, stem: &str, table: &Table, opts: &WriteOptio
     Ok(())
 }
 
-/// Writes households, facilities (in every requested format) and summary.json into `dir`,
-/// atomically. Returns the files written.
-pub fn write_outputs(a: &Analysis, summary: &Summary, dir: &Path, opts: &WriteOptions) -> Result<Vec<PathBuf>> {
+/// Writes households, facilities (in every requested format), catchments.geojson (when there
+/// are catchments) and summary.json into `dir`, atomically. Returns the files written.
+pub fn write_outputs(
+    a: &Analysis,
+    summary: &Summary,
+    catchments: Option<&[Catchment]>,
+    dir: &Path,
+    opts: &WriteOptions,
+) -> Result<Vec<PathBuf>> {
     let mut out = OutputDir::create(dir)?;
     write_layer(&mut out, "households", &household_table(a), opts)?;
     write_layer(&mut out, "facilities", &facility_table(a), opts)?;
+    if let Some(catchments) = catchments {
+        write_geojson(&catchment_table(a, catchments), &out.file("catchments.geojson"), &opts.out_crs)?;
+    }
     let spath = out.file("summary.json");
     let mut text = serde_json::to_string_pretty(summary)
         .map_err(|e| Error::Write { path: spath.clone(), cause: std::io::Error::other(e) })?;

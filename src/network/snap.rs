@@ -1,17 +1,18 @@
 //! Snapping points onto the network: the nearest point of the nearest edge segment, found in
-//! the R-tree of edges. Ties between edges at the same distance go to the lowest edge index,
-//! so an answer never depends on the tree's layout or on how points are split between threads.
+//! the packed R-tree of edges (the private `spatial` module). Ties between edges at the same
+//! distance go to the lowest edge index, so an answer never depends on the tree's layout or on
+//! how points are split between threads.
 
 use rayon::prelude::*;
 
-use super::{IndexedSegment, Snap, WalkingNetwork};
+use super::{Snap, WalkingNetwork};
 
 impl WalkingNetwork {
     /// Snaps each point (metres) to the nearest point on the nearest edge: `Snap::Snapped`
     /// with the edge, the fraction `t` along it and the straight access leg, or
     /// `Snap::Unreachable` when no edge lies within `max_snap_m` (inclusive), the point is not
-    /// finite or the network is empty. Points are processed in parallel; the answer is in
-    /// input order. O(log e) per point.
+    /// finite or the network is empty (a NaN `max_snap_m` reaches nothing). Points are processed
+    /// in parallel; the answer is in input order. O(log e) per point.
     pub fn snap(&self, points: &[[f64; 2]], max_snap_m: f64) -> Vec<Snap> {
         points.par_iter().with_min_len(256).map(|&p| self.snap_one(p, max_snap_m)).collect()
     }
@@ -21,32 +22,13 @@ impl WalkingNetwork {
         if !(p[0].is_finite() && p[1].is_finite()) {
             return Snap::Unreachable;
         }
-        let Some(first) = self.tree.nearest_neighbor(&p) else {
-            return Snap::Unreachable;
-        };
-        let (_, d2) = project(first, p);
-        if d2.sqrt() > max_snap_m {
-            return Snap::Unreachable;
+        // Segments run from the edge's first node to its second, so `t` is measured as `Snap`
+        // documents; ties go to the lowest edge index (see `spatial`).
+        match self.index.nearest(p, max_snap_m * max_snap_m, &self.xy, &self.edges) {
+            Some((edge, t, d2)) if d2.sqrt() <= max_snap_m => Snap::Snapped { edge, t, offset_m: d2.sqrt() },
+            _ => Snap::Unreachable,
         }
-        // Every segment at that distance, to break ties canonically. Segments run from the
-        // edge's first node to its second, so `t` is measured as `Snap` documents.
-        let mut best = (first.data, project(first, p));
-        for s in self.tree.locate_within_distance(p, d2 * (1.0 + 1e-12) + 1e-12) {
-            let (t, d2) = project(s, p);
-            if d2 < best.1.1 || (d2 == best.1.1 && s.data < best.0) {
-                best = (s.data, (t, d2));
-            }
-        }
-        let (edge, (t, d2)) = best;
-        Snap::Snapped { edge, t, offset_m: d2.sqrt() }
     }
-}
-
-/// Fraction along `segment` of the point nearest to `p`, and the squared distance to it.
-#[inline]
-fn project(segment: &IndexedSegment, p: [f64; 2]) -> (f64, f64) {
-    let line = segment.geom();
-    project_on(line.from, line.to, p)
 }
 
 /// Fraction along `a`–`b` of the point nearest to `p` (clamped to 0..=1), and the squared

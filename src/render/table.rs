@@ -63,8 +63,19 @@ fn render_rows(rows: &[Vec<String>]) -> String {
 /// The summary as a table for the terminal.
 pub fn summary_table(s: &Summary) -> String {
     let mut out = String::new();
-    let model = if s.distance_model == "euclidean" { "straight-line distance" } else { "network distance" };
-    let _ = writeln!(out, "standard {} · {model} · detour {}", s.standard, s.detour);
+    let network = s.network.as_ref();
+    match network {
+        None => {
+            let _ = writeln!(out, "standard {} · straight-line distance · detour {}", s.standard, s.detour);
+        }
+        Some(_) => {
+            let _ = writeln!(
+                out,
+                "standard {} · network distance · judged by {} · walking {} m/s (elderly {} m/s)",
+                s.standard, s.judge, s.speed_m_s, s.elderly_speed_m_s
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "{} residences · {} households · {} residents · {} facilities\n",
@@ -73,18 +84,34 @@ pub fn summary_table(s: &Summary) -> String {
         thousands(s.population),
         thousands(s.facilities as f64)
     );
-    let mut rows = vec![
-        ["category", "名称", "tier", "radius", "facilities", "households covered", "residents covered"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    if let Some(n) = network {
+        let _ = writeln!(
+            out,
+            "network: {} nodes, {} edges; {} small components dropped ({} nodes); unreachable (> {} m from the network): {} residences, {} facilities; median detour {}\n",
+            thousands(n.nodes as f64),
+            thousands(n.edges as f64),
+            n.components_dropped,
+            n.nodes_dropped,
+            n.max_snap_m,
+            n.unreachable_residences,
+            n.unreachable_facilities,
+            s.median_detour.map_or_else(|| "–".into(), |d| format!("{d:.2}")),
+        );
+    }
+    let mut header =
+        vec!["category", "名称", "tier", "radius", "facilities", "households covered", "residents covered"];
+    if network.is_some() {
+        header.push("straight line");
+        header.push("median detour");
+    }
+    let mut rows = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
     for (id, c) in &s.categories {
         let facilities = if c.serving_facilities > c.facilities {
             format!("{} (+{})", c.facilities, c.serving_facilities - c.facilities)
         } else {
             c.facilities.to_string()
         };
-        rows.push(vec![
+        let mut row = vec![
             format!("{id}{}", if c.required { "" } else { " *" }),
             c.name_zh.clone(),
             c.tier.clone().unwrap_or_else(|| "–".into()),
@@ -92,13 +119,23 @@ pub fn summary_table(s: &Summary) -> String {
             facilities,
             pct(c.covered_share),
             pct(c.covered_population_share),
-        ]);
+        ];
+        if network.is_some() {
+            row.push(pct(c.euclid_covered_share));
+            row.push(c.median_detour.map_or_else(|| "–".into(), |d| format!("{d:.2}")));
+        }
+        rows.push(row);
     }
     out.push_str(&render_rows(&rows));
     let _ = writeln!(
         out,
-        "\n* not required · (+n) facilities of other categories that also serve it\n\
+        "\n* not required · (+n) facilities of other categories that also serve it{}\n\
          complete life circles (share of households): 5-minute {}, 10-minute {}, 15-minute {}",
+        if network.is_some() {
+            " · straight line: households within the radius as the crow flies · detour: network ÷ straight line"
+        } else {
+            ""
+        },
         pct(s.complete_share_5min),
         pct(s.complete_share_10min),
         pct(s.complete_share_15min)

@@ -7,7 +7,8 @@
 //! - top level: `id`, `name_zh`, `name_en`, `source`;
 //! - `[[tiers]]`: `id` (`block`, `5min`, `10min`, `15min`), `name_zh`, `name_en`, `rank`
 //!   (a tier is complete when every required category of rank ≤ its rank is covered),
-//!   `walk_m` (optional), `source`;
+//!   `walk_m` (optional), `minutes` (optional walking time of the tier, used by
+//!   `--judge minutes`), `source`;
 //! - `[[categories]]`: `id`, `name_zh`, `name_en`, `aliases` (list), `tier` (optional),
 //!   `radius_m` (walking distance in metres; optional: a category without one gets distances
 //!   but is never judged), `required` (bool), `cohort` (`all`, `elderly`, `children`),
@@ -67,6 +68,9 @@ pub struct Tier {
     /// Walking distance of the tier, metres.
     #[serde(default)]
     pub walk_m: Option<f64>,
+    /// Walking time of the tier, minutes (`--judge minutes` judges its categories by it).
+    #[serde(default)]
+    pub minutes: Option<f64>,
     /// Document and clause.
     pub source: String,
 }
@@ -178,6 +182,11 @@ impl StandardProfile {
             {
                 return Err(bad(format!("tier '{}': walk_m must be a positive number", t.id)));
             }
+            if let Some(m) = t.minutes
+                && !(m.is_finite() && m > 0.0)
+            {
+                return Err(bad(format!("tier '{}': minutes must be a positive number", t.id)));
+            }
         }
         let ids: HashMap<&str, usize> = self.categories.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         if ids.len() != self.categories.len() {
@@ -268,6 +277,11 @@ impl StandardProfile {
     /// The rank of a category's tier, `None` when it has no tier.
     pub fn tier_rank(&self, c: &Category) -> Option<u8> {
         c.tier.as_ref().and_then(|t| self.tiers.iter().find(|x| &x.id == t)).map(|t| t.rank)
+    }
+
+    /// The walking minutes of a category's tier, `None` when it has no tier or the tier no minutes.
+    pub fn tier_minutes(&self, c: &Category) -> Option<f64> {
+        c.tier.as_ref().and_then(|t| self.tiers.iter().find(|x| &x.id == t)).and_then(|t| t.minutes)
     }
 
     /// The rank of a tier by id.
