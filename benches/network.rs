@@ -13,7 +13,8 @@
 //! search, network build, snapping, one multi-source search per category, per-facility reach;
 //! summarise; write households/facilities/summary), first without catchments and then with
 //! `--catchments each`, printing the median of each step over `LIFECIRCLE_BENCH_REPEATS` runs
-//! (default 3) and the peak memory (VmHWM) after the first run.
+//! (default 3) and the peak memory (VmHWM) after the first run. `LIFECIRCLE_BENCH_CATCHMENTS=0`
+//! skips the catchment runs; `LIFECIRCLE_BENCH_ONLY=synthetic` runs the synthetic city only.
 //!
 //! Cases:
 //! 1. **Helsinki** — the bundled `data/` layers (real OSM, 2,372 walkable ways; all 17 categories
@@ -212,9 +213,16 @@ fn main() -> Result<()> {
         profile: StandardProfile::load(&root.join("benches/six-categories.toml").to_string_lossy())?,
     });
 
+    let catchments = env_usize("LIFECIRCLE_BENCH_CATCHMENTS") != Some(0);
+    let only_synthetic = std::env::var("LIFECIRCLE_BENCH_ONLY").is_ok_and(|v| v == "synthetic");
     for case in &cases {
+        if only_synthetic && !case.name.starts_with("synthetic") {
+            continue;
+        }
         run_case(case, repeats, CatchmentMode::None)?;
-        run_case(case, repeats, CatchmentMode::Each)?;
+        if catchments {
+            run_case(case, repeats, CatchmentMode::Each)?;
+        }
     }
     Ok(())
 }

@@ -489,3 +489,75 @@ fn network_outputs_are_identical_for_any_thread_count() {
     assert!(outputs[0].len() >= 3);
     assert!(outputs[0] == outputs[1], "1 and 3 threads differ");
 }
+
+/// Whether `p` (lon, lat) lies inside a GeoJSON Polygon or MultiPolygon (even-odd rule over
+/// every ring, so holes count).
+fn inside(geometry: &Value, p: [f64; 2]) -> bool {
+    let polygons: Vec<&Value> = match geometry["type"].as_str() {
+        Some("Polygon") => vec![&geometry["coordinates"]],
+        Some("MultiPolygon") => geometry["coordinates"].as_array().unwrap().iter().collect(),
+        other => panic!("not a polygon: {other:?}"),
+    };
+    let mut crossings = 0;
+    for polygon in polygons {
+        for ring in polygon.as_array().unwrap() {
+            let pts: Vec<[f64; 2]> =
+                ring.as_array().unwrap().iter().map(|c| [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]).collect();
+            for w in pts.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]) {
+                    crossings += 1;
+                }
+            }
+        }
+    }
+    crossings % 2 == 1
+}
+
+#[test]
+fn catchments_follow_the_reached_streets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, s, n) = write_network_fixture(dir.path());
+    let (dlon, dlat) = degrees_per_metre(39.9);
+    let at = |x: f64, y: f64| [116.4 + x * dlon, 39.9 + y * dlat];
+    let out = dir.path().join("each");
+    let o = run_analyze(&r, &s, &out, &["--network", n.to_str().unwrap(), "--min-component", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = read_json(&out.join("catchments.geojson"));
+    let features = c["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3, "one area per facility");
+    let clinic = features.iter().find(|f| f["properties"]["facility_id"] == "C").unwrap();
+    assert_eq!(clinic["properties"]["category"], "clinic");
+    assert_eq!(clinic["properties"]["radius_m"], 300.0);
+    assert_eq!(clinic["properties"]["households"], 10.0);
+    let g = &clinic["geometry"];
+    // 290 m of walking remain after the clinic's 10 m access leg. Walking towards it: the whole
+    // west street, the bridge west of it, and the top street's first 65 m; not the bridge east
+    // of it (one-way eastward) nor the east street. The buffer is 50 m.
+    for (x, y) in [(125.0, 90.0), (0.0, 50.0), (0.0, 190.0), (60.0, 100.0), (60.0, 200.0), (-40.0, 0.0)] {
+        assert!(inside(g, at(x, y)), "({x}, {y}) should be in the clinic's catchment");
+    }
+    for (x, y) in [(250.0, 50.0), (200.0, 100.0), (150.0, 200.0), (0.0, -70.0), (-70.0, 100.0)] {
+        assert!(!inside(g, at(x, y)), "({x}, {y}) should be outside the clinic's catchment");
+    }
+    assert!(clinic["properties"]["area_m2"].as_f64().unwrap() > 0.0);
+
+    let out = dir.path().join("dissolve");
+    let args = ["--network", n.to_str().unwrap(), "--min-component", "1", "--catchments", "dissolve"];
+    let o = run_analyze(&r, &s, &out, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = read_json(&out.join("catchments.geojson"));
+    let cats: Vec<&str> =
+        c["features"].as_array().unwrap().iter().map(|f| f["properties"]["category"].as_str().unwrap()).collect();
+    assert_eq!(cats, ["market", "elderly_daycare", "clinic"], "one area per category with a serving facility");
+    let clinic = &c["features"][2]["properties"];
+    assert_eq!(clinic["facility_id"], Value::Null);
+    assert_eq!(clinic["facilities"], 1.0);
+    assert_eq!(clinic["households"], 10.0);
+
+    let out = dir.path().join("none");
+    let args = ["--network", n.to_str().unwrap(), "--catchments", "none"];
+    assert!(run_analyze(&r, &s, &out, &args).status.success());
+    assert!(!out.join("catchments.geojson").exists());
+    assert!(!run_analyze(&r, &s, &dir.path().join("bad"), &["--catchments", "blobs"]).status.success());
+}

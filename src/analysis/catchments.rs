@@ -1,6 +1,7 @@
 //! Service areas (catchments) along the walking network: for each facility, the area within its
 //! category's radius on foot, drawn as a buffer around the reached street parts; or, dissolved,
-//! one area per category covering every facility that serves it.
+//! one area per category: the union of the areas of every facility serving it, each drawn with
+//! the category's radius.
 //!
 //! The reached parts come from a search over the network towards the facility (one-way lines
 //! respected), plus the facility's own access leg; [`crate::network::catchment`] turns them into
@@ -13,7 +14,7 @@ use geo::{Area, Geometry, InteriorPoint, MapCoords, MultiPolygon};
 use rayon::prelude::*;
 
 use super::Analysis;
-use crate::network::catchment::catchment_polygon;
+use crate::network::catchment::{catchment_polygon, dissolve};
 use crate::network::{DijkstraScratch, Snap, WalkingNetwork};
 
 /// Default half-width of the buffer around reached street parts, metres (`--catchment-buffer`).
@@ -133,38 +134,51 @@ impl Analysis {
                 .flatten()
                 .collect(),
             CatchmentMode::Dissolve => {
+                // Every (category, serving facility) pair with the category's radius, in
+                // parallel, then one union per category.
                 let summary = self.summary();
                 let serving = super::network::sources_per_category(&self.profile, &self.facilities);
-                (0..self.profile.categories.len())
-                    .into_par_iter()
-                    .map_init(DijkstraScratch::new, |scratch, c| {
-                        let radius = self.radii_m[c]?;
-                        let sources: Vec<usize> = serving[c]
+                let pairs: Vec<(usize, usize, f64)> = (0..self.profile.categories.len())
+                    .filter_map(|c| Some((c, self.radii_m[c]?)))
+                    .flat_map(|(c, radius)| {
+                        serving[c]
                             .iter()
                             .map(|&f| f as usize)
                             .filter(|&f| net.facility_snaps[f].is_snapped())
-                            .collect();
-                        if sources.is_empty() {
-                            return None;
-                        }
-                        let parts = parts_of(&sources, radius, scratch);
-                        let (geometry, lonlat, area_m2) = finish(catchment_polygon(&parts, buffer_m));
+                            .map(move |f| (c, f, radius))
+                    })
+                    .collect();
+                let polygons: Vec<MultiPolygon<f64>> = pairs
+                    .par_iter()
+                    .with_min_len(4)
+                    .map_init(DijkstraScratch::new, |scratch, &(_, f, radius)| {
+                        catchment_polygon(&parts_of(&[f], radius, scratch), buffer_m)
+                    })
+                    .collect();
+                let mut groups: Vec<(usize, f64, Vec<MultiPolygon<f64>>)> = Vec::new();
+                for (&(c, _, radius), polygon) in pairs.iter().zip(polygons) {
+                    match groups.last_mut() {
+                        Some((last, _, members)) if *last == c => members.push(polygon),
+                        _ => groups.push((c, radius, vec![polygon])),
+                    }
+                }
+                groups
+                    .into_par_iter()
+                    .map(|(c, radius, members)| {
+                        let (geometry, lonlat, area_m2) = finish(dissolve(&members));
                         let cs = &summary.categories[c].1;
-                        Some(Catchment {
+                        Catchment {
                             facility: None,
                             category: c,
                             radius_m: radius,
-                            facilities: sources.len(),
+                            facilities: members.len(),
                             households: cs.covered_households.unwrap_or(0.0),
                             population: cs.covered_population.unwrap_or(0.0),
                             area_m2,
                             geometry,
                             lonlat,
-                        })
+                        }
                     })
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .flatten()
                     .collect()
             }
         }
