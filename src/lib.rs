@@ -13,11 +13,11 @@
 //! 3. [`index::FacilityIndex`] holds one R-tree per category of need;
 //! 4. [`analysis::analyze`] finds each residence's nearest facility per category in parallel
 //!    and judges coverage against a [`standards::StandardProfile`];
-//! 5. [`io::write`] writes households, facilities and summary layers.
-//!
-//! [`network`] holds the walking graph (nodes merged within a tolerance, points snapped onto
-//! edges, multi-source Dijkstra with a cutoff) that network-distance analysis will use; it is
-//! not yet wired into [`analysis::analyze`].
+//! 5. with a walking network, [`analysis::analyze_with_network`] builds a [`network::WalkingNetwork`]
+//!    (nodes merged within a tolerance, small components dropped, one-way lines honoured), snaps
+//!    every point onto it and judges coverage by the walk: one multi-source Dijkstra per category
+//!    with the radius as cutoff; [`analysis::Analysis::catchments`] draws service areas;
+//! 6. [`io::write`] writes households, facilities, catchments and summary layers.
 //!
 //! ## Glossary
 //! - **life circle** (生活圈): the area within a 5-, 10- or 15-minute walk of a home, which
