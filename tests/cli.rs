@@ -394,6 +394,8 @@ fn network_distances_follow_the_streets_and_one_way_bridges() {
     let out = dir.path().join("out");
     let o = run_analyze(&r, &s, &out, &["--network", n.to_str().unwrap(), "--min-component", "1"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("1 residence is more than 200 m from the network") && stderr.contains("far"), "{stderr}");
     let hh = read_json(&out.join("households.geojson"));
     let p = |i: usize| hh["features"][i]["properties"].clone();
     let (r1, r2, far) = (p(0), p(1), p(2));
@@ -560,4 +562,66 @@ fn catchments_follow_the_reached_streets() {
     assert!(run_analyze(&r, &s, &out, &args).status.success());
     assert!(!out.join("catchments.geojson").exists());
     assert!(!run_analyze(&r, &s, &dir.path().join("bad"), &["--catchments", "blobs"]).status.success());
+}
+
+#[test]
+fn a_projected_shapefile_network_gives_the_geojson_answers() {
+    use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
+    let dir = tempfile::tempdir().unwrap();
+    let (r, s, n) = write_network_fixture(dir.path());
+    // The same network as a polyline shapefile in CGCS2000 Gauss-Krüger CM 117E (EPSG:4548),
+    // without a .prj: the CRS comes from --network-crs. One-way in a 10-character DBF field.
+    let gk = lifecircle::crs::Crs::parse("EPSG:4548").unwrap();
+    let fields = TableWriterBuilder::new()
+        .add_character_field(FieldName::try_from("id").unwrap(), 16)
+        .add_character_field(FieldName::try_from("oneway_ft").unwrap(), 4);
+    let shp = dir.path().join("streets.shp");
+    let mut writer = shapefile::Writer::from_path(&shp, fields).unwrap();
+    let network = read_json(&n);
+    for f in network["features"].as_array().unwrap() {
+        let points: Vec<shapefile::Point> = f["geometry"]["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let (x, y) = gk.from_wgs84(c[0].as_f64().unwrap(), c[1].as_f64().unwrap()).unwrap();
+                shapefile::Point::new(x, y)
+            })
+            .collect();
+        let mut record = Record::default();
+        record.insert("id".into(), FieldValue::Character(f["properties"]["id"].as_str().map(String::from)));
+        record.insert(
+            "oneway_ft".into(),
+            FieldValue::Character(f["properties"]["oneway_foot"].as_str().map(String::from)),
+        );
+        writer.write_shape_and_record(&shapefile::Polyline::new(points), &record).unwrap();
+    }
+    drop(writer);
+    let (a, b) = (dir.path().join("geojson"), dir.path().join("shp"));
+    let o =
+        run_analyze(&r, &s, &a, &["--network", n.to_str().unwrap(), "--min-component", "1", "--catchments", "none"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let args = ["--network", shp.to_str().unwrap(), "--network-crs", "EPSG:4548", "--min-component", "1"];
+    let o = run_analyze(&r, &s, &b, &[&args[..], &["--catchments", "none"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (ha, hb) = (read_json(&a.join("households.geojson")), read_json(&b.join("households.geojson")));
+    let mut compared = 0;
+    for (fa, fb) in ha["features"].as_array().unwrap().iter().zip(hb["features"].as_array().unwrap()) {
+        for (k, va) in fa["properties"].as_object().unwrap() {
+            let vb = &fb["properties"][k];
+            match (va.as_f64(), vb.as_f64()) {
+                (Some(x), Some(y)) if k.starts_with("dist_") || k.starts_with("euclid_") => {
+                    assert!((x - y).abs() <= 0.11, "{k}: {x} vs {y}");
+                    compared += 1;
+                }
+                _ if k.starts_with("dist_") || k.starts_with("ok_") || k.starts_with("nearest_") => {
+                    assert_eq!(va, vb, "{k}")
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(compared >= 8, "{compared}");
+    // The one-way bridge survived the DBF: R2 still cannot reach the clinic.
+    assert_eq!(hb["features"][1]["properties"]["dist_clinic"], Value::Null);
 }

@@ -93,7 +93,7 @@ impl Role {
             Role::Lon => &["lon", "lng", "long", "longitude", "经度", "x"],
             Role::Lat => &["lat", "latitude", "纬度", "y"],
             // Not plain `oneway`: in OpenStreetMap it binds vehicles, not people on foot.
-            Role::OnewayFoot => &["oneway_foot", "oneway:foot", "foot_oneway", "walk_oneway", "步行单向"],
+            Role::OnewayFoot => &["oneway_foot", "oneway:foot", "foot_oneway", "walk_oneway", "oneway_ft", "步行单向"],
             Role::Foot => &["foot", "walkable", "步行"],
         }
     }
