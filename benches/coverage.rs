@@ -27,6 +27,8 @@
 #[path = "../examples/synthetic_city.rs"]
 mod synthetic_city;
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -40,20 +42,8 @@ use lifecircle::job::peak_memory;
 use lifecircle::standards::StandardProfile;
 use lifecircle::{Job, Result};
 
+use support::{env_usize, median, secs};
 use synthetic_city::{CityParams, generate};
-
-fn env_usize(name: &str) -> Option<usize> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.3} s", d.as_secs_f64())
-}
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();

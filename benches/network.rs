@@ -31,6 +31,8 @@
 #[path = "../examples/synthetic_city.rs"]
 mod synthetic_city;
 
+mod support;
+
 #[allow(dead_code)]
 #[path = "../examples/prepare_sample.rs"]
 mod prepare_sample;
@@ -44,20 +46,8 @@ use lifecircle::job::peak_memory;
 use lifecircle::standards::StandardProfile;
 use lifecircle::{Job, Result};
 
+use support::{env_usize, median, secs};
 use synthetic_city::{CityParams, generate, generate_grid_network};
-
-fn env_usize(name: &str) -> Option<usize> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.3} s", d.as_secs_f64())
-}
 
 /// The three input layers of a case.
 struct Case {

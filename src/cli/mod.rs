@@ -253,29 +253,23 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         eprintln!("timings: total {:.2} s", started.elapsed().as_secs_f64());
     }
     if let Some(n) = &report.summary.network {
-        let list = |ids: &[String]| {
+        let warn = |ids: &[String], one: &str, many: &str, consequence: &str| {
+            if ids.is_empty() {
+                return;
+            }
             let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
             let more = if ids.len() > 10 { format!(" and {} more", ids.len() - 10) } else { String::new() };
-            format!("{}{more}", shown.join(", "))
+            let what = if ids.len() == 1 { one } else { many };
+            eprintln!(
+                "warning: {} {what} more than {} m from the network (--max-snap): {consequence}: {}{more}",
+                ids.len(),
+                n.max_snap_m,
+                shown.join(", ")
+            );
         };
-        if n.unreachable_residences > 0 {
-            eprintln!(
-                "warning: {} {} more than {} m from the network (--max-snap): walking distances are null: {} (all listed in summary.json)",
-                n.unreachable_residences,
-                if n.unreachable_residences == 1 { "residence is" } else { "residences are" },
-                n.max_snap_m,
-                list(&n.unreachable_residence_ids)
-            );
-        }
-        if n.unreachable_facilities > 0 {
-            eprintln!(
-                "warning: {} {} more than {} m from the network (--max-snap) and serve no one: {}",
-                n.unreachable_facilities,
-                if n.unreachable_facilities == 1 { "facility is" } else { "facilities are" },
-                n.max_snap_m,
-                list(&n.unreachable_facility_ids)
-            );
-        }
+        let (residences, facilities) = (&n.unreachable_residence_ids, &n.unreachable_facility_ids);
+        warn(residences, "residence is", "residences are", "walking distances are null (listed in summary.json)");
+        warn(facilities, "facility is", "facilities are", "they serve no one");
     }
     if !report.summary.unknown_categories.is_empty() {
         let total: usize = report.summary.unknown_categories.values().sum();
