@@ -60,20 +60,9 @@ pub struct NetworkSummary {
     pub features: usize,
     /// Features skipped because their `foot` attribute forbids walking.
     pub not_walkable: usize,
-    /// Polylines read (a MultiLineString gives several).
-    pub lines: usize,
-    /// Nodes in the walking graph (after dropping small components).
-    pub nodes: usize,
-    /// Edges in the walking graph.
-    pub edges: usize,
-    /// Connected components kept.
-    pub components_kept: usize,
-    /// Components dropped for having fewer than `min_component` nodes.
-    pub components_dropped: usize,
-    /// Nodes in the dropped components.
-    pub nodes_dropped: usize,
-    /// Edges in the dropped components.
-    pub edges_dropped: usize,
+    /// Lines, vertices, nodes, edges and components kept and dropped.
+    #[serde(flatten)]
+    pub build: crate::network::BuildReport,
     /// Vertices closer than this were merged into one node, metres.
     pub node_tolerance_m: f64,
     /// Smallest component kept, nodes.
@@ -302,19 +291,12 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
 
 /// The network part of the summary.
 fn network_summary(a: &Analysis, n: &super::NetworkAnalysis) -> NetworkSummary {
-    let b = &n.build;
     let residence_ids: Vec<String> = n.unreachable_residences().map(|r| a.residences[r].id.clone()).collect();
     let facility_ids: Vec<String> = n.unreachable_facilities().map(|f| a.facilities[f].id.clone()).collect();
     NetworkSummary {
         features: n.features,
         not_walkable: n.not_walkable,
-        lines: b.lines,
-        nodes: b.nodes,
-        edges: b.edges,
-        components_kept: b.components_kept,
-        components_dropped: b.components_dropped,
-        nodes_dropped: b.nodes_dropped,
-        edges_dropped: b.edges_dropped,
+        build: n.build.clone(),
         node_tolerance_m: n.options.node_tolerance_m,
         min_component: n.options.min_component,
         max_snap_m: n.options.max_snap_m,

@@ -60,8 +60,8 @@ use super::spatial::{HilbertGrid, SegmentIndex, bounding_box};
 use super::{Direction, Link, NetworkOptions, WalkingNetwork};
 use crate::error::{Error, Result};
 
-/// What building the network found and dropped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What building the network found and dropped (written into summary.json's `network`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BuildReport {
     /// Input polylines.
     pub lines: usize,
