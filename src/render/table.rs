@@ -153,7 +153,11 @@ pub fn profile_list(profiles: &[StandardProfile]) -> String {
 /// Every tier and category of a profile with its numbers and source.
 pub fn profile_table(p: &StandardProfile) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {} / {}\nsource: {}\n", p.id, p.name_zh, p.name_en, p.source);
+    let _ = writeln!(out, "{} — {} / {}\nsource: {}", p.id, p.name_zh, p.name_en, p.source);
+    if let Some(base) = &p.extends {
+        let _ = writeln!(out, "extends: {base} (its tiers and categories, with the changes above)");
+    }
+    out.push('\n');
     let _ = writeln!(out, "tiers:");
     let mut rows = vec![["id", "名称", "name", "walk", "source"].map(String::from).to_vec()];
     for t in &p.tiers {

@@ -128,10 +128,80 @@ pub struct StandardProfile {
     pub tiers: Vec<Tier>,
     /// Categories in reporting order.
     pub categories: Vec<Category>,
+    /// The profile this one extends (`extends = "gb50180-2018"` or a TOML path), if any.
+    #[serde(default)]
+    pub extends: Option<String>,
     #[serde(skip)]
     lookup: HashMap<String, usize>,
     #[serde(skip)]
     served_by: Vec<Vec<usize>>,
+}
+
+/// How deep `extends` may chain (deeper is taken as a cycle).
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// The TOML text of a built-in profile.
+fn built_in_text(id: &str) -> Option<&'static str> {
+    match id {
+        "gb50180-2018" => Some(GB50180_2018),
+        _ => None,
+    }
+}
+
+/// Parses a profile's TOML and, when it `extends` another (a built-in id or a TOML path, relative
+/// to `dir`), lays it over that one: top-level values replace the base's; `[[tiers]]` and
+/// `[[categories]]` entries are matched by `id`, a matching entry replacing only the keys it
+/// gives (e.g. just `radius_m`), a new id being appended.
+fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Result<toml::Table> {
+    let bad = |m: String| Error::Profile { profile: name.to_owned(), message: m };
+    let table: toml::Table = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let Some(extends) = table.get("extends").cloned() else { return Ok(table) };
+    let base_ref = extends.as_str().ok_or_else(|| bad("extends must be a profile id or a TOML path".into()))?;
+    if depth >= MAX_EXTENDS_DEPTH {
+        return Err(bad(format!("extends '{base_ref}': more than {MAX_EXTENDS_DEPTH} levels (a cycle?)")));
+    }
+    if !table.contains_key("id") {
+        return Err(bad("a profile that extends another needs its own id".into()));
+    }
+    let mut base = match built_in_text(base_ref) {
+        Some(t) => merged_table(t, base_ref, None, depth + 1)?,
+        None => {
+            let path = dir.map_or_else(|| Path::new(base_ref).to_path_buf(), |d| d.join(base_ref));
+            let t = std::fs::read_to_string(&path).map_err(|cause| {
+                bad(format!(
+                    "extends '{base_ref}': neither a built-in profile ({}) nor a readable file {}: {cause}",
+                    BUILT_IN.join(", "),
+                    path.display()
+                ))
+            })?;
+            merged_table(&t, &path.display().to_string(), path.parent(), depth + 1)?
+        }
+    };
+    for (key, value) in table {
+        match (key.as_str(), value, base.get_mut(&key)) {
+            ("tiers" | "categories", toml::Value::Array(entries), Some(toml::Value::Array(base_entries))) => {
+                for entry in entries {
+                    let toml::Value::Table(entry) = entry else {
+                        return Err(bad(format!("every entry of {key} must be a table")));
+                    };
+                    let id = entry.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+                    let Some(id) = id else { return Err(bad(format!("an entry of {key} has no id"))) };
+                    let existing = base_entries
+                        .iter_mut()
+                        .filter_map(|v| v.as_table_mut())
+                        .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(id.as_str()));
+                    match existing {
+                        Some(existing) => existing.extend(entry),
+                        None => base_entries.push(toml::Value::Table(entry)),
+                    }
+                }
+            }
+            (_, value, _) => {
+                base.insert(key, value);
+            }
+        }
+    }
+    Ok(base)
 }
 
 /// Normalises a category name for lookup: trimmed, lower-case, `-`/space as `_`.
@@ -142,10 +212,10 @@ fn normalise(s: &str) -> String {
 impl StandardProfile {
     /// A built-in profile by id.
     pub fn built_in(id: &str) -> Result<StandardProfile> {
-        match id {
-            "gb50180-2018" => Self::from_toml_str(GB50180_2018, id),
-            other => Err(Error::Profile {
-                profile: other.to_owned(),
+        match built_in_text(id) {
+            Some(text) => Self::from_toml_str(text, id),
+            None => Err(Error::Profile {
+                profile: id.to_owned(),
                 message: format!("no such built-in profile; built-in profiles are: {}", BUILT_IN.join(", ")),
             }),
         }
@@ -157,16 +227,26 @@ impl StandardProfile {
         if id_or_path.ends_with(".toml") || p.is_file() { Self::from_toml_file(p) } else { Self::built_in(id_or_path) }
     }
 
-    /// Loads a user profile from a TOML file.
+    /// Loads a user profile from a TOML file (a relative `extends` path is taken from the
+    /// file's folder).
     pub fn from_toml_file(path: &Path) -> Result<StandardProfile> {
         let text = std::fs::read_to_string(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
-        Self::from_toml_str(&text, &path.display().to_string())
+        Self::from_table(
+            merged_table(&text, &path.display().to_string(), path.parent(), 0)?,
+            &path.display().to_string(),
+        )
     }
 
-    /// Parses and validates a profile; `name` is used in messages.
+    /// Parses and validates a profile; `name` is used in messages. A relative `extends` path is
+    /// taken from the current folder.
     pub fn from_toml_str(text: &str, name: &str) -> Result<StandardProfile> {
-        let mut p: StandardProfile =
-            toml::from_str(text).map_err(|e| Error::Profile { profile: name.to_owned(), message: e.to_string() })?;
+        Self::from_table(merged_table(text, name, None, 0)?, name)
+    }
+
+    fn from_table(table: toml::Table, name: &str) -> Result<StandardProfile> {
+        let mut p: StandardProfile = table
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Profile { profile: name.to_owned(), message: e.to_string() })?;
         p.validate(name)?;
         Ok(p)
     }
@@ -298,6 +378,73 @@ impl StandardProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_extends_another_and_overrides_numbers_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let child = dir.path().join("city.toml");
+        std::fs::write(
+            &child,
+            r#"
+            id = "my-city"
+            extends = "gb50180-2018"
+            name_en = "My city"
+            [[categories]]
+            id = "clinic"
+            radius_m = 250
+            [[categories]]
+            id = "pharmacy"
+            name_zh = "药店"
+            name_en = "Pharmacy"
+            tier = "5min"
+            radius_m = 300
+            required = false
+            cohort = "all"
+            source = "city plan §2"
+            "#,
+        )
+        .unwrap();
+        let p = StandardProfile::from_toml_file(&child).unwrap();
+        let base = StandardProfile::built_in("gb50180-2018").unwrap();
+        assert_eq!((p.id.as_str(), p.name_en.as_str()), ("my-city", "My city"));
+        assert_eq!(p.name_zh, base.name_zh, "inherited");
+        assert_eq!(p.extends.as_deref(), Some("gb50180-2018"));
+        assert_eq!(p.categories.len(), base.categories.len() + 1);
+        let clinic = &p.categories[p.index_of("clinic").unwrap()];
+        let base_clinic = &base.categories[base.index_of("clinic").unwrap()];
+        assert_eq!(clinic.radius_m, Some(250.0));
+        assert_eq!((&clinic.source, &clinic.aliases), (&base_clinic.source, &base_clinic.aliases));
+        assert_eq!(p.category_index("药店"), p.index_of("pharmacy"));
+        // health_center still also serves clinic after the override
+        assert_eq!(p.served_by(p.index_of("clinic").unwrap()).len(), 2);
+
+        // A chain through a relative path, and a cycle.
+        let grandchild = dir.path().join("district.toml");
+        std::fs::write(
+            &grandchild,
+            "id = \"district\"\nextends = \"city.toml\"\n[[categories]]\nid = \"market\"\nradius_m = 400\n",
+        )
+        .unwrap();
+        let g = StandardProfile::from_toml_file(&grandchild).unwrap();
+        assert_eq!(g.categories[g.index_of("clinic").unwrap()].radius_m, Some(250.0));
+        assert_eq!(g.categories[g.index_of("market").unwrap()].radius_m, Some(400.0));
+        let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+        std::fs::write(&a, "id = \"a\"\nextends = \"b.toml\"\n").unwrap();
+        std::fs::write(&b, "id = \"b\"\nextends = \"a.toml\"\n").unwrap();
+        let e = StandardProfile::from_toml_file(&a).unwrap_err().to_string();
+        assert!(e.contains("cycle"), "{e}");
+        let e = StandardProfile::from_toml_str("id = \"x\"\nextends = \"hunan-1999\"", "x").unwrap_err().to_string();
+        assert!(e.contains("hunan-1999") && e.contains("built-in"), "{e}");
+        let e = StandardProfile::from_toml_str("extends = \"gb50180-2018\"", "x").unwrap_err().to_string();
+        assert!(e.contains("own id"), "{e}");
+        let e = StandardProfile::from_toml_str(
+            "id = \"x\"\nextends = \"gb50180-2018\"\n[[categories]]\nname_en = \"?\"",
+            "x",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no id"), "{e}");
+    }
 
     #[test]
     fn built_in_profile_loads_and_resolves_aliases() {
