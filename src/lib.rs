@@ -6,6 +6,9 @@
 //! 15-minute life circles.
 //!
 //! ## Pipeline
+//! 0. optionally, [`osm`] imports an OpenStreetMap extract (.osm.pbf) into residences (with a
+//!    household estimate), services (tags mapped to the profile's categories), a walking network
+//!    and administrative zones (`lifecircle import-osm`, `lifecircle analyze --osm`);
 //! 1. [`io`] reads residences and services (GeoJSON, Shapefile, CSV) into a [`io::Layer`] and
 //!    validates it into [`model`] types, converting coordinates to WGS84 with [`crs`]
 //!    (WGS84, CGCS2000 and its Gauss-Krüger zones, UTM, GCJ-02, BD-09);
@@ -52,6 +55,7 @@ pub mod io;
 pub mod job;
 pub mod model;
 pub mod network;
+pub mod osm;
 pub mod render;
 pub mod sample;
 pub mod standards;

@@ -1,5 +1,7 @@
 //! Command-line interface (binary only): `analyze`, `standards list`, `standards show`.
 
+mod import_osm;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +30,8 @@ enum Command {
     /// Measure coverage of every residence and write households, facilities and summary layers.
     /// With no --residences/--services it runs the bundled Helsinki sample.
     Analyze(Box<AnalyzeArgs>),
+    /// Import an OpenStreetMap extract (.osm.pbf) into residences, services, network and zones layers.
+    ImportOsm(Box<import_osm::ImportOsmArgs>),
     /// List or show the standard profiles.
     Standards {
         #[command(subcommand)]
@@ -54,6 +58,11 @@ struct AnalyzeArgs {
     /// Services: Point/Polygon layer with a `category` field (.geojson, .json, .shp, .csv).
     #[arg(long, value_name = "PATH")]
     services: Option<PathBuf>,
+    /// OpenStreetMap extract (.osm.pbf): import it as `import-osm` does (default options) and
+    /// analyse it, instead of --residences/--services; its walkable ways are the network when
+    /// they include footways.
+    #[arg(long, value_name = "FILE.osm.pbf", conflicts_with_all = ["residences", "services"])]
+    osm: Option<PathBuf>,
     /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "lifecircle-out")]
     out: PathBuf,
@@ -152,6 +161,7 @@ pub fn run() -> Result<ExitCode> {
     };
     match cli.command {
         Command::Analyze(args) => analyze(*args),
+        Command::ImportOsm(args) => import_osm::import_osm_command(*args),
         Command::Standards { action: StandardsAction::List } => {
             let profiles = BUILT_IN.iter().map(|id| StandardProfile::built_in(id)).collect::<Result<Vec<_>, _>>()?;
             print!("{}", render::profile_list(&profiles));
@@ -193,12 +203,19 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     let out_crs = Crs::parse(&args.out_crs).with_context(|| format!("--out-crs {}", args.out_crs))?;
     let started = std::time::Instant::now();
-    let (residences, services, from_sample) = match (&args.residences, &args.services) {
-        (None, None) => (sample::residences()?, sample::services()?, true),
-        (Some(r), Some(s)) => (read_layer(r, &read)?, read_layer(s, &read)?, false),
-        _ => bail!("give both --residences and --services, or neither to run the bundled sample"),
+    let mut osm_network = None;
+    let (residences, services, from_sample) = match (&args.osm, &args.residences, &args.services) {
+        (Some(pbf), None, None) => {
+            let (r, s, network, footways) = import_osm::osm_layers(pbf, args.quiet)?;
+            osm_network = Some(network).filter(|_| footways || args.distance.as_deref() == Some("network"));
+            (r, s, false)
+        }
+        (None, None, None) => (sample::residences()?, sample::services()?, true),
+        (None, Some(r), Some(s)) => (read_layer(r, &read)?, read_layer(s, &read)?, false),
+        _ => bail!("give both --residences and --services, or --osm, or none to run the bundled sample"),
     };
     let network = match (args.distance.as_deref(), &args.network) {
+        (None | Some("network"), None) if osm_network.is_some() => osm_network,
         (None | Some("network"), Some(path)) => Some(read_layer(path, &read)?),
         (Some("network"), None) => bail!("--distance network needs a walking network: give it with --network PATH"),
         (None | Some("euclidean"), None) => None,

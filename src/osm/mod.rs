@@ -1,0 +1,698 @@
+//! Importing an OpenStreetMap PBF extract into analysis-ready layers (`lifecircle import-osm`):
+//!
+//! * **residences**: residential buildings ([`residences::RESIDENTIAL_BUILDING_VALUES`], and
+//!   `building=yes` inside `landuse=residential`) from ways and multipolygon relations, with
+//!   footprint, storeys, floor area, households and population by a [`HouseholdModel`];
+//! * **services**: objects mapped to the profile's categories by a [`Mapping`] table (built-in:
+//!   `src/osm/mapping.toml`), as points with the tag that matched and, for polygons, their land area;
+//! * **network**: the walkable ways ([`network::WALKABLE_HIGHWAYS`]) split at shared nodes;
+//! * **zones**: administrative boundaries at one `admin_level`, when the extract has any.
+//!
+//! With a population layer (points or polygons with a population attribute), each feature's
+//! population is spread over the residential buildings inside it in proportion to floor area,
+//! in tenths of a person by the largest-remainder method so each feature's total is kept.
+//! Output is deterministic: features sorted by OSM id, coordinates rounded to 7 decimals.
+
+pub mod mapping;
+pub mod network;
+pub mod read;
+pub mod residences;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use geo::{Contains, GeodesicArea, InteriorPoint, MultiPolygon, Point};
+use rstar::{AABB, RTree, RTreeObject};
+use serde_json::{Map, Value, json};
+
+pub use mapping::Mapping;
+pub use network::{NetworkStats, Segment};
+pub use read::{Broken, Kind, Osm, OsmId, Tags, read_osm};
+pub use residences::{Building, HouseholdModel, ResidenceStats};
+
+use crate::error::{Error, Location, Result};
+use crate::io::load::{LayerRole, effective_crs, geometry_to_wgs84};
+use crate::io::output::OutputDir;
+use crate::io::{Layer, RawFeature, Value as FieldValue};
+use residences::round_to;
+
+/// Attribution written into every layer.
+pub const ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)";
+
+/// Default `admin_level` of the zones: 8, the township/sub-district (街道/乡镇) level in China.
+pub const DEFAULT_ADMIN_LEVEL: u8 = 8;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Household estimate.
+    pub households: HouseholdModel,
+    /// Tag → category table.
+    pub mapping: Mapping,
+    /// `admin_level` of the zones.
+    pub admin_level: u8,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            households: HouseholdModel::default(),
+            mapping: Mapping::built_in(),
+            admin_level: DEFAULT_ADMIN_LEVEL,
+        }
+    }
+}
+
+/// A mapped service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Node, way or relation id.
+    pub id: OsmId,
+    /// Profile category.
+    pub category: String,
+    /// The tag that matched (`amenity=clinic`).
+    pub osm_tag: String,
+    /// `name`, when tagged.
+    pub name: Option<String>,
+    /// `name:zh`, when tagged.
+    pub name_zh: Option<String>,
+    /// The node, or the polygon's interior point, WGS84.
+    pub point: Point<f64>,
+    /// The polygon's area, m² (0.1 m²); `None` for nodes.
+    pub land_area_m2: Option<f64>,
+}
+
+/// Counts from mapping services.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceStats {
+    /// Services per category (every category of the table, 0 included).
+    pub per_category: BTreeMap<String, usize>,
+    /// Objects with an amenity/shop/leisure tag that no rule maps.
+    pub unmapped: usize,
+    /// Unmapped objects by their first amenity/shop/leisure tag.
+    pub unmapped_by_tag: BTreeMap<String, usize>,
+    /// Mapped areas whose polygon could not be built, by reason.
+    pub broken: BTreeMap<Broken, usize>,
+}
+
+/// An administrative boundary.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    /// Relation (or way) id.
+    pub id: OsmId,
+    /// `name`, when tagged.
+    pub name: Option<String>,
+    /// The area, WGS84.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Counts from allocating a population layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PopulationStats {
+    /// Features of the population layer.
+    pub features: usize,
+    /// Their total population.
+    pub total: f64,
+    /// Population given to buildings.
+    pub allocated: f64,
+    /// Population of features with no residential building inside.
+    pub unallocated: f64,
+    /// Features with population but no residential building inside.
+    pub unallocated_features: usize,
+    /// Buildings that got population from the layer.
+    pub buildings: usize,
+}
+
+/// Everything imported from one extract.
+#[derive(Debug)]
+pub struct OsmImport {
+    /// The extract.
+    pub path: PathBuf,
+    /// Nodes, ways, relations read.
+    pub counts: [usize; 3],
+    /// Residential buildings, by id.
+    pub residences: Vec<Building>,
+    /// Residence counts.
+    pub residence_stats: ResidenceStats,
+    /// Services, by id.
+    pub services: Vec<Service>,
+    /// Service counts.
+    pub service_stats: ServiceStats,
+    /// Walkable lines, by way id.
+    pub network: Vec<Segment>,
+    /// Network counts.
+    pub network_stats: NetworkStats,
+    /// Administrative zones at the chosen level, by id.
+    pub zones: Vec<Zone>,
+    /// Zones whose boundary could not be assembled.
+    pub zones_broken: usize,
+    /// Population allocation, when a layer was given.
+    pub population: Option<PopulationStats>,
+}
+
+/// Reads `path` and builds every layer.
+pub fn import_osm(path: &Path, opts: &ImportOptions) -> Result<OsmImport> {
+    if !(opts.households.m2_per_household.is_finite() && opts.households.m2_per_household > 0.0) {
+        return Err(Error::Option(format!(
+            "--m2-per-household {} must be a positive number",
+            opts.households.m2_per_household
+        )));
+    }
+    if !(opts.households.household_size.is_finite() && opts.households.household_size > 0.0) {
+        return Err(Error::Option(format!(
+            "--household-size {} must be a positive number",
+            opts.households.household_size
+        )));
+    }
+    let osm = read_osm(path)?;
+    let (residences, residence_stats) = residences::residences(&osm, &opts.households);
+    let (services, service_stats) = services(&osm, &opts.mapping);
+    let (network, network_stats) = network::network(&osm);
+    let (zones, zones_broken) = zones(&osm, opts.admin_level);
+    Ok(OsmImport {
+        path: path.to_path_buf(),
+        counts: [osm.coords.len(), osm.ways.len(), osm.relations.len()],
+        residences,
+        residence_stats,
+        services,
+        service_stats,
+        network,
+        network_stats,
+        zones,
+        zones_broken,
+        population: None,
+    })
+}
+
+fn services(osm: &Osm, mapping: &Mapping) -> (Vec<Service>, ServiceStats) {
+    let mut stats = ServiceStats {
+        per_category: mapping.categories().into_iter().map(|c| (c.to_owned(), 0)).collect(),
+        ..ServiceStats::default()
+    };
+    let mut out = Vec::new();
+    let uses_area = mapping.uses_area();
+    for (id, tags) in osm.tagged() {
+        if !mapping::SERVICE_KEYS.iter().any(|k| tags.contains_key(*k))
+            && !mapping.rules.iter().any(|r| tags.contains_key(&r.key))
+        {
+            continue;
+        }
+        // Classify on tags first; only mapped areas need their polygon.
+        let provisional = if uses_area && id.kind != Kind::Node {
+            mapping.classify(tags, Some(f64::INFINITY)).is_some()
+        } else {
+            mapping.classify(tags, None).is_some()
+        };
+        let area = if provisional && id.kind != Kind::Node {
+            match osm.area(id) {
+                Ok(mp) => Some(mp),
+                Err(b) => {
+                    *stats.broken.entry(b).or_default() += 1;
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let land_area_m2 = area.as_ref().map(|mp| round_to(mp.geodesic_area_unsigned(), 1));
+        let hit = if provisional { mapping.classify(tags, land_area_m2) } else { None };
+        let Some((category, osm_tag)) = hit else {
+            if let Some(key) = mapping::SERVICE_KEYS.iter().find_map(|k| tags.get(*k).map(|v| format!("{k}={v}"))) {
+                stats.unmapped += 1;
+                *stats.unmapped_by_tag.entry(key).or_default() += 1;
+            }
+            continue;
+        };
+        let point = match (&area, id.kind) {
+            (Some(mp), _) => mp.interior_point(),
+            (None, Kind::Node) => osm.coords.get(&id.id).map(|&c| Point::from(c)),
+            (None, _) => None,
+        };
+        let Some(point) = point else {
+            *stats.broken.entry(Broken::Degenerate).or_default() += 1;
+            continue;
+        };
+        *stats.per_category.entry(category.to_owned()).or_default() += 1;
+        out.push(Service {
+            id,
+            category: category.to_owned(),
+            osm_tag,
+            name: tags.get("name").cloned(),
+            name_zh: tags.get("name:zh").cloned(),
+            point,
+            land_area_m2,
+        });
+    }
+    (out, stats)
+}
+
+fn zones(osm: &Osm, admin_level: u8) -> (Vec<Zone>, usize) {
+    let level = admin_level.to_string();
+    let mut out = Vec::new();
+    let mut broken = 0;
+    for (id, tags) in osm.tagged() {
+        let tag = |k: &str| tags.get(k).map(String::as_str);
+        if id.kind == Kind::Node || tag("boundary") != Some("administrative") || tag("admin_level") != Some(&level) {
+            continue;
+        }
+        match osm.area(id) {
+            Ok(geometry) => out.push(Zone { id, name: tags.get("name").cloned(), geometry }),
+            Err(_) => broken += 1,
+        }
+    }
+    (out, broken)
+}
+
+struct Cell {
+    index: usize,
+    geometry: MultiPolygon<f64>,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for Cell {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+impl OsmImport {
+    /// Spreads the population of `layer` (WGS84 points or polygons; `field` holds the
+    /// population) over the residential buildings: a polygon's population goes to the buildings
+    /// whose interior point lies inside it, a point's to the building containing it, in
+    /// proportion to floor area and in tenths of a person so each feature's total is kept
+    /// (to 0.1). Buildings in no populated feature keep their estimate.
+    pub fn allocate_population(&mut self, layer: &Layer, field: &str) -> Result<&PopulationStats> {
+        use geo::BoundingRect;
+        let loc = Location::file(&layer.path);
+        let column = layer.column(field).ok_or_else(|| {
+            Error::input(
+                loc.field(field),
+                format!("no population field '{field}' (fields: {})", layer.fields.join(", ")),
+            )
+        })?;
+        let mut stats = PopulationStats { features: layer.features.len(), ..PopulationStats::default() };
+        let (crs, crs_given) = effective_crs(layer, None);
+        // Buildings by their interior point, for polygons; footprints, for points.
+        let mut cells: Vec<Cell> = Vec::new();
+        let mut populations = Vec::with_capacity(layer.features.len());
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); layer.features.len()];
+        let bad = |i: usize, f: &crate::io::RawFeature, m: &str| {
+            Error::input(loc.feature(i, f.fid.as_deref()).field(field), m.to_owned())
+        };
+        let footprints: RTree<Cell> = RTree::bulk_load(
+            self.residences
+                .iter()
+                .enumerate()
+                .filter_map(|(index, b)| {
+                    let r = b.geometry.bounding_rect()?;
+                    let envelope = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                    Some(Cell { index, geometry: b.geometry.clone(), envelope })
+                })
+                .collect(),
+        );
+        for (i, f) in layer.features.iter().enumerate() {
+            let population = match f.value(column) {
+                FieldValue::Number(n) if n.is_finite() && *n >= 0.0 => *n,
+                FieldValue::Null => 0.0,
+                FieldValue::Text(t) => match t.trim().parse::<f64>() {
+                    Ok(n) if n.is_finite() && n >= 0.0 => n,
+                    _ => return Err(bad(i, f, &format!("population '{t}' is not a non-negative number"))),
+                },
+                other => return Err(bad(i, f, &format!("population {other:?} is not a non-negative number"))),
+            };
+            populations.push(population);
+            stats.total += population;
+            let at = || loc.feature(i, f.fid.as_deref()).field("geometry");
+            let geometry = match f.geometry.clone() {
+                Some(g) if crs_given => Some(geometry_to_wgs84(g, &crs, true, LayerRole::Residences, &at)?),
+                Some(g) => {
+                    use geo::CoordsIter;
+                    if g.coords_iter().any(|c| !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0)) {
+                        return Err(Error::input(
+                            at(),
+                            "coordinates are not lon/lat: the population layer must be WGS84 or declare its CRS \
+                             (.prj or GeoJSON crs member)",
+                        ));
+                    }
+                    Some(g)
+                }
+                None => None,
+            };
+            match &geometry {
+                Some(geo::Geometry::Point(p)) => {
+                    let probe = AABB::from_point([p.x(), p.y()]);
+                    if let Some(c) = footprints
+                        .locate_in_envelope_intersecting(&probe)
+                        .filter(|c| c.geometry.contains(p))
+                        .min_by_key(|c| c.index)
+                    {
+                        members[i].push(c.index);
+                    }
+                }
+                Some(geo::Geometry::Polygon(p)) => {
+                    let mp = MultiPolygon::new(vec![p.clone()]);
+                    if let Some(r) = mp.bounding_rect() {
+                        let envelope = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                        cells.push(Cell { index: i, geometry: mp, envelope });
+                    }
+                }
+                Some(geo::Geometry::MultiPolygon(mp)) => {
+                    if let Some(r) = mp.bounding_rect() {
+                        let envelope = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                        cells.push(Cell { index: i, geometry: mp.clone(), envelope });
+                    }
+                }
+                None => {}
+                Some(_) => {
+                    return Err(Error::input(
+                        loc.feature(i, f.fid.as_deref()).field("geometry"),
+                        "population features must be points or polygons",
+                    ));
+                }
+            }
+        }
+        let cells = RTree::bulk_load(cells);
+        for (b, building) in self.residences.iter().enumerate() {
+            let Some(p) = building.point else { continue };
+            let probe = AABB::from_point([p.x(), p.y()]);
+            // The first populated feature (by index) containing the building's interior point.
+            let host = cells
+                .locate_in_envelope_intersecting(&probe)
+                .filter(|c| populations[c.index] > 0.0 && c.geometry.contains(&p))
+                .map(|c| c.index)
+                .min();
+            if let Some(i) = host {
+                members[i].push(b);
+            }
+        }
+        let mut allocated_tenths = 0i64;
+        for (i, mut group) in members.into_iter().enumerate() {
+            let population = populations[i];
+            if population <= 0.0 {
+                continue;
+            }
+            group.sort_unstable();
+            group.dedup();
+            if group.is_empty() {
+                stats.unallocated += population;
+                stats.unallocated_features += 1;
+                continue;
+            }
+            let total = (population * 10.0).round() as i64;
+            let weight: f64 = group.iter().map(|&b| self.residences[b].estimate.floor_area_m2.max(0.1)).sum();
+            let mut shares: Vec<(usize, i64, f64)> = group
+                .iter()
+                .map(|&b| {
+                    let exact = total as f64 * self.residences[b].estimate.floor_area_m2.max(0.1) / weight;
+                    (b, exact.floor() as i64, exact - exact.floor())
+                })
+                .collect();
+            let mut left = total - shares.iter().map(|s| s.1).sum::<i64>();
+            let mut order: Vec<usize> = (0..shares.len()).collect();
+            order.sort_by(|&a, &b| shares[b].2.total_cmp(&shares[a].2).then(a.cmp(&b)));
+            for k in order {
+                if left <= 0 {
+                    break;
+                }
+                shares[k].1 += 1;
+                left -= 1;
+            }
+            for (b, tenths, _) in shares {
+                let r = &mut self.residences[b];
+                // A building inside two populated features (points) adds both.
+                if r.population_source == "population_layer" {
+                    r.population = round_to(r.population + tenths as f64 / 10.0, 1);
+                } else {
+                    r.population = tenths as f64 / 10.0;
+                    r.population_source = "population_layer";
+                    stats.buildings += 1;
+                }
+            }
+            allocated_tenths += total;
+        }
+        stats.allocated = allocated_tenths as f64 / 10.0;
+        Ok(self.population.insert(stats))
+    }
+
+    /// Writes residences.geojson, services.geojson, network.geojson and (when there are zones)
+    /// zones.geojson into `dir`, atomically; returns the paths written.
+    pub fn write_geojson(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut out = OutputDir::create(dir)?;
+        let residences: Vec<Value> = self.residences.iter().map(residence_feature).collect();
+        write_collection(&out.file("residences.geojson"), "residences", &residences)?;
+        let services: Vec<Value> = self.services.iter().map(service_feature).collect();
+        write_collection(&out.file("services.geojson"), "services", &services)?;
+        let network: Vec<Value> = self.network.iter().map(segment_feature).collect();
+        write_collection(&out.file("network.geojson"), "network", &network)?;
+        if !self.zones.is_empty() {
+            let zones: Vec<Value> = self.zones.iter().map(zone_feature).collect();
+            write_collection(&out.file("zones.geojson"), "zones", &zones)?;
+        }
+        out.commit()
+    }
+
+    /// The residences, services and network as in-memory layers (WGS84, the same fields as the
+    /// GeoJSON files), for [`crate::Job::run_with_network`] without writing files.
+    pub fn layers(&self) -> (Layer, Layer, Layer) {
+        let text = |s: &str| FieldValue::Text(s.to_owned());
+        let layer = |fields: &[&str], features: Vec<RawFeature>| Layer {
+            path: self.path.clone(),
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+            features,
+            declared_crs: None,
+        };
+        let raw = |index: usize, geometry: geo::Geometry<f64>, values: Vec<FieldValue>| RawFeature {
+            index,
+            fid: None,
+            geometry: Some(geometry),
+            geometry_problem: None,
+            values,
+        };
+        let residences = self
+            .residences
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let values = vec![
+                    text(&b.id.to_string()),
+                    FieldValue::Number(b.estimate.households as f64),
+                    FieldValue::Number(b.population),
+                    FieldValue::Number(b.estimate.floor_area_m2),
+                ];
+                raw(i, geo::Geometry::MultiPolygon(b.geometry.clone()), values)
+            })
+            .collect();
+        let services = self
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let values = vec![
+                    text(&s.id.to_string()),
+                    text(&s.category),
+                    s.name.as_deref().map_or(FieldValue::Null, text),
+                    s.land_area_m2.map_or(FieldValue::Null, FieldValue::Number),
+                    text(&s.osm_tag),
+                ];
+                raw(i, geo::Geometry::Point(s.point), values)
+            })
+            .collect();
+        let network = self
+            .network
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let values =
+                    vec![text(&s.id), text(&s.highway), s.oneway_foot.as_deref().map_or(FieldValue::Null, text)];
+                raw(i, geo::Geometry::LineString(s.line.clone()), values)
+            })
+            .collect();
+        (
+            layer(&["id", "households", "population", "floor_area_m2"], residences),
+            layer(&["id", "category", "name", "land_area_m2", "osm_tag"], services),
+            layer(&["id", "highway", "oneway_foot"], network),
+        )
+    }
+
+    /// Whether the network has footways, paths, pedestrian streets or steps (a network good
+    /// enough for walking distances rather than car roads only).
+    pub fn has_footways(&self) -> bool {
+        self.network.iter().any(|s| matches!(s.highway.as_str(), "footway" | "path" | "pedestrian" | "steps"))
+    }
+
+    /// A plain-text report: counts per layer, per category, and of objects not mapped.
+    pub fn report(&self) -> String {
+        let mut s = String::new();
+        let [n, w, r] = self.counts;
+        let _ = writeln!(s, "read {}: {n} nodes, {w} ways, {r} relations", self.path.display());
+        let rs = &self.residence_stats;
+        let households: u64 = self.residences.iter().map(|b| b.estimate.households).sum();
+        let population: f64 = self.residences.iter().map(|b| b.population).sum();
+        let _ = writeln!(
+            s,
+            "residences: {} buildings, {households} households, population {population:.0}",
+            self.residences.len()
+        );
+        for (rule, count) in &rs.by_rule {
+            let what = match rule {
+                residences::ResidentialRule::Tagged => "residential building=*",
+                residences::ResidentialRule::Landuse => "building=yes inside landuse=residential",
+            };
+            let _ = writeln!(s, "  {count:6}  {what}");
+        }
+        let _ = writeln!(s, "  {:6}  without building:levels (default used)", rs.levels_defaulted);
+        for (b, count) in &rs.broken {
+            let _ = writeln!(s, "  {count:6}  candidate buildings skipped: {b}");
+        }
+        if let Some(p) = &self.population {
+            let _ = writeln!(
+                s,
+                "population layer: {} features, total {:.1}; {:.1} allocated to {} buildings; {:.1} in {} features found no building",
+                p.features, p.total, p.allocated, p.buildings, p.unallocated, p.unallocated_features
+            );
+        }
+        let ss = &self.service_stats;
+        let _ = writeln!(s, "services: {} mapped", self.services.len());
+        for (c, count) in &ss.per_category {
+            let _ = writeln!(s, "  {count:6}  {c}");
+        }
+        for (b, count) in &ss.broken {
+            let _ = writeln!(s, "  {count:6}  mapped areas skipped: {b}");
+        }
+        let _ = writeln!(s, "  {:6}  amenity/shop/leisure objects not mapped", ss.unmapped);
+        let mut top: Vec<_> = ss.unmapped_by_tag.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        if !top.is_empty() {
+            let top: Vec<String> = top.iter().take(8).map(|(k, n)| format!("{k} {n}")).collect();
+            let _ = writeln!(s, "          most frequent: {}", top.join(", "));
+        }
+        let ns = &self.network_stats;
+        let _ = writeln!(
+            s,
+            "network: {} lines from {} walkable ways ({} clipped at the extract's edge)",
+            self.network.len(),
+            ns.ways,
+            ns.clipped
+        );
+        let _ = writeln!(s, "zones: {} ({} could not be assembled)", self.zones.len(), self.zones_broken);
+        s
+    }
+}
+
+fn rounded(c: geo::Coord<f64>) -> Value {
+    json!([round_to(c.x, 7), round_to(c.y, 7)])
+}
+
+fn multipolygon_geometry(mp: &MultiPolygon<f64>) -> Value {
+    let polygon = |p: &geo::Polygon<f64>| -> Value {
+        let mut rings = vec![Value::Array(p.exterior().coords().map(|&c| rounded(c)).collect())];
+        rings.extend(p.interiors().iter().map(|r| Value::Array(r.coords().map(|&c| rounded(c)).collect())));
+        Value::Array(rings)
+    };
+    match mp.0.as_slice() {
+        [single] => json!({"type": "Polygon", "coordinates": polygon(single)}),
+        many => json!({"type": "MultiPolygon", "coordinates": many.iter().map(polygon).collect::<Vec<_>>()}),
+    }
+}
+
+fn feature(geometry: Value, properties: Map<String, Value>) -> Value {
+    json!({"type": "Feature", "geometry": geometry, "properties": properties})
+}
+
+fn residence_feature(b: &Building) -> Value {
+    let mut p = Map::new();
+    p.insert("id".into(), json!(b.id.to_string()));
+    p.insert("building".into(), json!(b.building));
+    p.insert("footprint_m2".into(), json!(b.footprint_m2));
+    p.insert("levels".into(), json!(b.estimate.levels));
+    p.insert("levels_defaulted".into(), json!(b.estimate.levels_defaulted));
+    p.insert("floor_area_m2".into(), json!(b.estimate.floor_area_m2));
+    p.insert("households".into(), json!(b.estimate.households));
+    p.insert("population".into(), json!(b.population));
+    p.insert("population_source".into(), json!(b.population_source));
+    feature(multipolygon_geometry(&b.geometry), p)
+}
+
+fn service_feature(s: &Service) -> Value {
+    let mut p = Map::new();
+    p.insert("id".into(), json!(s.id.to_string()));
+    p.insert("category".into(), json!(s.category));
+    p.insert("name".into(), json!(s.name));
+    if let Some(zh) = &s.name_zh {
+        p.insert("name_zh".into(), json!(zh));
+    }
+    p.insert("osm_tag".into(), json!(s.osm_tag));
+    if let Some(a) = s.land_area_m2 {
+        p.insert("land_area_m2".into(), json!(a));
+    }
+    feature(json!({"type": "Point", "coordinates": rounded(s.point.0)}), p)
+}
+
+fn segment_feature(s: &Segment) -> Value {
+    let mut p = Map::new();
+    p.insert("id".into(), json!(s.id));
+    p.insert("highway".into(), json!(s.highway));
+    if let Some(o) = &s.oneway_foot {
+        p.insert("oneway_foot".into(), json!(o));
+    }
+    let coords: Vec<Value> = s.line.coords().map(|&c| rounded(c)).collect();
+    feature(json!({"type": "LineString", "coordinates": coords}), p)
+}
+
+fn zone_feature(z: &Zone) -> Value {
+    let mut p = Map::new();
+    p.insert("id".into(), json!(z.id.to_string()));
+    p.insert("name".into(), json!(z.name));
+    feature(multipolygon_geometry(&z.geometry), p)
+}
+
+/// Writes a FeatureCollection with one feature per line (valid JSON that diffs well).
+fn write_collection(path: &Path, name: &str, features: &[Value]) -> Result<()> {
+    let mut out = String::from("{\"type\":\"FeatureCollection\",");
+    let _ = writeln!(out, "\"name\":{},\"attribution\":{},\"features\":[", json!(name), json!(ATTRIBUTION));
+    for (i, f) in features.iter().enumerate() {
+        out.push_str(&f.to_string());
+        out.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("]}\n");
+    std::fs::write(path, out).map_err(|cause| Error::Write { path: path.into(), cause })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read::{Member, Relation, Way};
+    use super::*;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn zones_are_assembled_from_boundary_relations_at_the_level() {
+        let mut osm = Osm::default();
+        for (id, x, y) in [(1, 0.0, 0.0), (2, 0.01, 0.0), (3, 0.01, 0.01), (4, 0.0, 0.01)] {
+            osm.coords.insert(id, geo::Coord { x, y });
+        }
+        osm.ways.insert(10, Way { refs: vec![1, 2, 3], tags: Tags::new() });
+        osm.ways.insert(11, Way { refs: vec![1, 4, 3], tags: Tags::new() });
+        let way = |id| Member { kind: Kind::Way, id, role: "outer".into() };
+        let label = Member { kind: Kind::Node, id: 1, role: "label".into() };
+        let boundary = |level: &str, name: &str| Relation {
+            members: vec![way(10), way(11), label.clone()],
+            tags: tags(&[("type", "boundary"), ("boundary", "administrative"), ("admin_level", level), ("name", name)]),
+        };
+        osm.relations.insert(5, boundary("8", "Street A"));
+        osm.relations.insert(6, boundary("6", "District"));
+        let mut clipped = boundary("8", "Clipped");
+        clipped.members.push(way(99));
+        osm.relations.insert(7, clipped);
+        let (zones, broken) = zones(&osm, 8);
+        assert_eq!(broken, 1);
+        assert_eq!(zones.len(), 1);
+        assert_eq!((zones[0].id.to_string(), zones[0].name.as_deref()), ("r5".to_owned(), Some("Street A")));
+        let area = zones[0].geometry.geodesic_area_unsigned();
+        assert!((area - 1.23e6).abs() < 0.01e6, "{area}");
+    }
+}

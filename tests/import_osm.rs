@@ -1,0 +1,260 @@
+//! Integration tests of `lifecircle import-osm` on the bundled central-Helsinki OpenStreetMap
+//! extract (data/source/Helsinki.osm.pbf, © OpenStreetMap contributors, ODbL 1.0).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn lifecircle() -> Command {
+    Command::cargo_bin("lifecircle").unwrap()
+}
+
+fn helsinki_pbf() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/source/Helsinki.osm.pbf")
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn features(p: &Path) -> Vec<Value> {
+    read_json(p)["features"].as_array().unwrap().clone()
+}
+
+fn import(pbf: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    lifecircle().arg("import-osm").arg(pbf).arg("--out").arg(out).args(extra).output().unwrap()
+}
+
+#[test]
+fn helsinki_import_writes_analysis_ready_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("osm");
+    let o = import(&helsinki_pbf(), &out, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("residences: 59 buildings"), "{stdout}");
+    assert!(stdout.contains("amenity/shop/leisure objects not mapped"), "{stdout}");
+    assert!(stdout.contains("  clinic"), "{stdout}");
+    assert!(!out.join("zones.geojson").exists(), "the clipped extract has no complete boundary");
+
+    let residences = features(&out.join("residences.geojson"));
+    assert_eq!(residences.len(), 59);
+    for r in &residences {
+        let p = &r["properties"];
+        let id = p["id"].as_str().unwrap();
+        assert!(id.starts_with('w') || id.starts_with('r'), "{id}");
+        let footprint = p["footprint_m2"].as_f64().unwrap();
+        let levels = p["levels"].as_f64().unwrap();
+        let floor = p["floor_area_m2"].as_f64().unwrap();
+        assert!((footprint * levels - floor).abs() < 0.1 * levels + 0.06, "{p}");
+        let households = p["households"].as_u64().unwrap();
+        assert!(households >= 1);
+        assert_eq!(households, ((floor / 100.0).round() as u64).max(1), "{p}");
+        assert!((p["population"].as_f64().unwrap() - households as f64 * 2.62).abs() < 0.006, "{p}");
+        assert!(matches!(r["geometry"]["type"].as_str(), Some("Polygon" | "MultiPolygon")));
+    }
+
+    let services = features(&out.join("services.geojson"));
+    assert!(services.len() > 30, "{}", services.len());
+    let profile = lifecircle::standards::StandardProfile::built_in("gb50180-2018").unwrap();
+    for s in &services {
+        let p = &s["properties"];
+        assert!(profile.index_of(p["category"].as_str().unwrap()).is_some(), "{p}");
+        assert!(p["osm_tag"].as_str().unwrap().contains('='), "{p}");
+        assert_eq!(s["geometry"]["type"], "Point");
+        if p["id"].as_str().unwrap().starts_with('n') {
+            assert!(p.get("land_area_m2").is_none(), "{p}");
+        } else {
+            assert!(p["land_area_m2"].as_f64().unwrap() > 0.0, "{p}");
+        }
+    }
+    let network = features(&out.join("network.geojson"));
+    assert!(network.len() > 1000, "{}", network.len());
+
+    // The layers feed `analyze` as they are, with the walking network.
+    let analysed = dir.path().join("analysis");
+    let o = lifecircle()
+        .arg("analyze")
+        .arg("--residences")
+        .arg(out.join("residences.geojson"))
+        .arg("--services")
+        .arg(out.join("services.geojson"))
+        .arg("--network")
+        .arg(out.join("network.geojson"))
+        .arg("--catchments")
+        .arg("none")
+        .arg("--out")
+        .arg(&analysed)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = read_json(&analysed.join("summary.json"));
+    assert!(summary.is_object());
+}
+
+#[test]
+fn output_is_byte_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(threads);
+        let o = lifecircle()
+            .env("RAYON_NUM_THREADS", threads)
+            .arg("import-osm")
+            .arg(helsinki_pbf())
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        assert!(o.stdout.is_empty());
+        outputs.push(out);
+    }
+    for name in ["residences.geojson", "services.geojson", "network.geojson"] {
+        let a = std::fs::read(outputs[0].join(name)).unwrap();
+        assert_eq!(a, std::fs::read(outputs[1].join(name)).unwrap(), "{name}");
+    }
+}
+
+#[test]
+fn population_layer_is_allocated_keeping_each_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let square = |x0: f64, y0: f64, x1: f64, y1: f64| serde_json::json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]});
+    let layer = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": square(24.0, 60.0, 26.0, 61.0), "properties": {"pop": 1234.5}},
+        {"type": "Feature", "geometry": square(10.0, 50.0, 10.1, 50.1), "properties": {"pop": 77}},
+        {"type": "Feature", "geometry": square(11.0, 50.0, 11.1, 50.1), "properties": {"pop": 0}},
+    ]});
+    let pop = dir.path().join("pop.geojson");
+    std::fs::write(&pop, layer.to_string()).unwrap();
+    let out = dir.path().join("osm");
+    let o = import(&helsinki_pbf(), &out, &["--population", pop.to_str().unwrap(), "--population-field", "pop"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("1234.5 allocated to 59 buildings; 77.0 in 1 features found no building"), "{stdout}");
+    let residences = features(&out.join("residences.geojson"));
+    let total: f64 = residences.iter().map(|r| r["properties"]["population"].as_f64().unwrap()).sum();
+    assert!((total - 1234.5).abs() < 1e-6, "{total}");
+    assert!(residences.iter().all(|r| r["properties"]["population_source"] == "population_layer"));
+    // Larger floor area, more people.
+    let by_floor = |r: &Value| r["properties"]["floor_area_m2"].as_f64().unwrap();
+    let largest = residences.iter().max_by(|a, b| by_floor(a).total_cmp(&by_floor(b))).unwrap();
+    let smallest = residences.iter().min_by(|a, b| by_floor(a).total_cmp(&by_floor(b))).unwrap();
+    assert!(largest["properties"]["population"].as_f64() > smallest["properties"]["population"].as_f64());
+
+    let projected = dir.path().join("projected.geojson");
+    let layer = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": square(385000.0, 6672000.0, 386000.0, 6673000.0), "properties": {"pop": 5}},
+    ]});
+    std::fs::write(&projected, layer.to_string()).unwrap();
+    let args = ["--population", projected.to_str().unwrap(), "--population-field", "pop"];
+    let o = import(&helsinki_pbf(), &dir.path().join("x"), &args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("feature 0: field 'geometry': coordinates are not lon/lat"));
+    let o = import(&helsinki_pbf(), &dir.path().join("x"), &["--population", pop.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no population field 'population'"));
+}
+
+#[test]
+fn mapping_table_can_be_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("mapping.toml");
+    std::fs::write(&table, "[[rule]]\ntag = \"amenity=pharmacy\"\ncategory = \"clinic\"\n").unwrap();
+    let out = dir.path().join("osm");
+    let o = import(&helsinki_pbf(), &out, &["--mapping", table.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let services = features(&out.join("services.geojson"));
+    assert!(!services.is_empty());
+    assert!(services.iter().all(|s| s["properties"]["osm_tag"] == "amenity=pharmacy"));
+    let o = lifecircle().args(["import-osm", "--print-mapping"]).output().unwrap();
+    assert!(o.status.success());
+    let printed = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(printed, lifecircle::osm::mapping::BUILT_IN_MAPPING);
+}
+
+#[test]
+fn broken_truncated_and_missing_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(helsinki_pbf()).unwrap();
+    let truncated = dir.path().join("truncated.osm.pbf");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let garbage = dir.path().join("garbage.osm.pbf");
+    std::fs::write(&garbage, "this is not a pbf file\n").unwrap();
+    let empty = dir.path().join("empty.osm.pbf");
+    std::fs::write(&empty, "").unwrap();
+    for (file, expect) in [
+        (&truncated, "not a readable OpenStreetMap PBF file (broken or truncated?)"),
+        (&garbage, "not a readable OpenStreetMap PBF file"),
+        (&empty, "the file is empty"),
+        (&dir.path().join("missing.osm.pbf"), "cannot read"),
+    ] {
+        let out = dir.path().join("out");
+        let o = import(file, &out, &[]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(!out.join("residences.geojson").exists());
+    }
+    let o = import(&helsinki_pbf(), &dir.path().join("o"), &["--m2-per-household", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--m2-per-household 0 must be a positive number"));
+}
+
+#[test]
+fn analyze_osm_imports_and_uses_the_footway_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let o = lifecircle()
+        .arg("analyze")
+        .arg("--osm")
+        .arg(helsinki_pbf())
+        .args(["--catchments", "none", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("59 residences"));
+    let summary = read_json(&out.join("summary.json"));
+    assert_eq!(summary["distance_model"], "network");
+    assert_eq!(summary["residences"], 59);
+    let o = lifecircle()
+        .arg("analyze")
+        .arg("--osm")
+        .arg(helsinki_pbf())
+        .args(["--distance", "euclidean", "--catchments", "none", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read_json(&out.join("summary.json"))["distance_model"], "euclidean");
+    let o = lifecircle().arg("analyze").arg("--osm").arg(helsinki_pbf()).args(["--residences", "x.geojson"]).output();
+    assert_eq!(o.unwrap().status.code(), Some(2));
+}
+
+#[test]
+fn household_options_reach_the_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("osm");
+    let args = ["--default-levels", "2", "--m2-per-household", "50", "--household-size", "3", "--quiet"];
+    let o = import(&helsinki_pbf(), &out, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let residences = features(&out.join("residences.geojson"));
+    let mut defaulted = 0;
+    for r in &residences {
+        let p = &r["properties"];
+        if p["levels_defaulted"] == true {
+            assert_eq!(p["levels"], 2, "{p}");
+            defaulted += 1;
+        }
+        let households = p["households"].as_u64().unwrap();
+        assert_eq!(households, ((p["floor_area_m2"].as_f64().unwrap() / 50.0).round() as u64).max(1), "{p}");
+        assert!((p["population"].as_f64().unwrap() - 3.0 * households as f64).abs() < 1e-9, "{p}");
+    }
+    assert!(defaulted > 0);
+    let o = import(&helsinki_pbf(), &out, &["--default-levels", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
