@@ -108,33 +108,6 @@ const CATEGORIES: [&str; 17] = [
     "volunteer_station",
 ];
 
-/// `highway=*` values a person may walk along (motorways, trunk roads and
-/// construction sites are left out; `foot=no|private` excludes any way).
-const WALKABLE_HIGHWAYS: [&str; 22] = [
-    "footway",
-    "path",
-    "pedestrian",
-    "steps",
-    "living_street",
-    "residential",
-    "service",
-    "unclassified",
-    "tertiary",
-    "tertiary_link",
-    "secondary",
-    "secondary_link",
-    "primary",
-    "primary_link",
-    "cycleway",
-    "track",
-    "road",
-    "corridor",
-    "bridleway",
-    "platform",
-    "crossing",
-    "elevator",
-];
-
 // ---------------------------------------------------------------------------
 // OSM model: the library's reader and area assembly (`lifecircle::osm::read`)
 // ---------------------------------------------------------------------------
@@ -693,15 +666,10 @@ fn build_network(osm: &Osm) -> (Vec<Feature>, usize) {
     let mut features = Vec::new();
     let mut clipped = 0;
     for (&id, way) in &osm.ways {
-        let Some(highway) = way.tags.get("highway") else { continue };
-        if !WALKABLE_HIGHWAYS.contains(&highway.as_str()) {
+        // The same rule as `lifecircle import-osm`.
+        let Some(highway) = way.tags.get("highway").filter(|_| lifecircle::osm::network::is_walkable(&way.tags)) else {
             continue;
-        }
-        if matches!(way.tags.get("foot").map(String::as_str), Some("no" | "private"))
-            || way.tags.get("access").map(String::as_str) == Some("private") && !way.tags.contains_key("foot")
-        {
-            continue;
-        }
+        };
         let mut runs: Vec<Vec<Vec<f64>>> = vec![Vec::new()];
         for r in &way.refs {
             match osm.coords.get(r) {

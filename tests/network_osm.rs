@@ -2,7 +2,7 @@
 //! computation that uses none of the `lifecircle` library.
 //!
 //! # Data
-//! `data/network.geojson` (2,372 walkable LineStrings), `data/residences.geojson` (100 building
+//! `data/network.geojson` (2,359 walkable LineStrings), `data/residences.geojson` (100 building
 //! footprints) and `data/services.geojson` (54 service points) cover central Helsinki and are
 //! derived from OpenStreetMap: © OpenStreetMap contributors, ODbL 1.0
 //! (<https://www.openstreetmap.org/copyright>). The residences' population figures come from the
