@@ -380,25 +380,9 @@ fn build_residences(osm: &Osm, cells: &[Cell]) -> (Vec<Residence>, ResidenceStat
         }
         cells_used += 1;
         let total = (cell.population * 10.0).round() as i64;
-        let weight: f64 = members.iter().map(|&i| residences[i].floor_area_m2).sum();
-        let mut shares: Vec<(usize, i64, f64)> = members
-            .iter()
-            .map(|&i| {
-                let exact = total as f64 * residences[i].floor_area_m2 / weight;
-                (i, exact.floor() as i64, exact - exact.floor())
-            })
-            .collect();
-        let mut left = total - shares.iter().map(|s| s.1).sum::<i64>();
-        let mut order: Vec<usize> = (0..shares.len()).collect();
-        order.sort_by(|&a, &b| shares[b].2.total_cmp(&shares[a].2).then(a.cmp(&b)));
-        for k in order {
-            if left <= 0 {
-                break;
-            }
-            shares[k].1 += 1;
-            left -= 1;
-        }
-        for (i, tenths, _) in shares {
+        let weights: Vec<f64> = members.iter().map(|&i| residences[i].floor_area_m2).collect();
+        let shares = lifecircle::osm::apportion(total, &weights);
+        for (&i, tenths) in members.iter().zip(shares) {
             residences[i].population_tenths = tenths;
             residences[i].from_grid = true;
         }

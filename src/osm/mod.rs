@@ -40,6 +40,27 @@ use residences::round_to;
 /// Attribution written into every layer.
 pub const ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)";
 
+/// Splits `total` whole units (e.g. tenths of a person) in proportion to `weights` by the
+/// largest-remainder rule: every part is the floor of its exact share, and the units left go one
+/// each to the largest remainders (ties to the earlier weight), so the parts sum to `total`
+/// exactly. Weights must be positive.
+pub fn apportion(total: i64, weights: &[f64]) -> Vec<i64> {
+    let sum: f64 = weights.iter().sum();
+    let exact: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
+    let mut parts: Vec<i64> = exact.iter().map(|e| e.floor() as i64).collect();
+    let mut left = total - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    for k in order {
+        if left <= 0 {
+            break;
+        }
+        parts[k] += 1;
+        left -= 1;
+    }
+    parts
+}
+
 /// Default `admin_level` of the zones: 8, the township/sub-district (街道/乡镇) level in China.
 pub const DEFAULT_ADMIN_LEVEL: u8 = 8;
 
@@ -401,25 +422,9 @@ impl OsmImport {
                 continue;
             }
             let total = (population * 10.0).round() as i64;
-            let weight: f64 = group.iter().map(|&b| self.residences[b].estimate.floor_area_m2.max(0.1)).sum();
-            let mut shares: Vec<(usize, i64, f64)> = group
-                .iter()
-                .map(|&b| {
-                    let exact = total as f64 * self.residences[b].estimate.floor_area_m2.max(0.1) / weight;
-                    (b, exact.floor() as i64, exact - exact.floor())
-                })
-                .collect();
-            let mut left = total - shares.iter().map(|s| s.1).sum::<i64>();
-            let mut order: Vec<usize> = (0..shares.len()).collect();
-            order.sort_by(|&a, &b| shares[b].2.total_cmp(&shares[a].2).then(a.cmp(&b)));
-            for k in order {
-                if left <= 0 {
-                    break;
-                }
-                shares[k].1 += 1;
-                left -= 1;
-            }
-            for (b, tenths, _) in shares {
+            let weights: Vec<f64> = group.iter().map(|&b| self.residences[b].estimate.floor_area_m2.max(0.1)).collect();
+            let shares = apportion(total, &weights);
+            for (&b, tenths) in group.iter().zip(shares) {
                 let r = &mut self.residences[b];
                 // A building inside two populated features (points) adds both.
                 if r.population_source == "population_layer" {
@@ -664,6 +669,16 @@ fn write_collection(path: &Path, name: &str, features: &[Value]) -> Result<()> {
 mod tests {
     use super::read::{Member, Relation, Way};
     use super::*;
+
+    #[test]
+    fn apportion_keeps_the_total_and_favours_the_largest_remainders() {
+        assert_eq!(apportion(10, &[1.0, 1.0, 1.0]), [4, 3, 3]); // ties to the earlier
+        assert_eq!(apportion(7, &[1.0, 2.0, 4.0]), [1, 2, 4]);
+        assert_eq!(apportion(100, &[0.5, 0.25, 0.25]), [50, 25, 25]);
+        let parts = apportion(12_345, &[3.3, 1.7, 9.1, 0.4]);
+        assert_eq!(parts.iter().sum::<i64>(), 12_345);
+        assert_eq!(apportion(0, &[1.0, 2.0]), [0, 0]);
+    }
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
