@@ -576,12 +576,7 @@ fn build_services(osm: &Osm) -> (Vec<(OsmId, Feature)>, ServiceStats) {
                 Some(_) => {}
             }
         }
-        let point = match (&area, id.kind) {
-            (Some(mp), _) => mp.interior_point(),
-            (None, Kind::Node) => osm.coords.get(&id.id).map(|&c| Point::from(c)),
-            (None, _) => None,
-        };
-        let Some(point) = point else {
+        let Some(point) = osm.point_of(id, area.as_ref()) else {
             *stats.broken.entry(Broken::Degenerate).or_default() += 1;
             continue;
         };

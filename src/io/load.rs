@@ -313,6 +313,21 @@ fn take_geometry(f: &mut RawFeature, at: &dyn Fn() -> Location) -> Result<Geomet
     f.geometry.take().ok_or_else(|| Error::input(at().field("geometry"), "geometry is null"))
 }
 
+/// What every loader checks first: the layer has features; its CRS (and whether it was given
+/// rather than assumed); its id column.
+fn open_layer(
+    layer: &Layer,
+    what: &str,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+) -> Result<(Crs, bool, Option<usize>)> {
+    if layer.features.is_empty() {
+        return Err(Error::input(Location::file(&layer.path), format!("the {what} layer has no features")));
+    }
+    let (crs, given) = effective_crs(layer, crs_flag);
+    Ok((crs, given, fields.find_in(Role::Id, layer)?))
+}
+
 /// Builds residences from a layer.
 pub fn residences_from_layer(
     layer: Layer,
@@ -320,12 +335,7 @@ pub fn residences_from_layer(
     crs_flag: Option<&Crs>,
     opts: &ResidenceOptions,
 ) -> Result<Vec<Residence>> {
-    let file = Location::file(&layer.path);
-    if layer.features.is_empty() {
-        return Err(Error::input(file, "the residences layer has no features"));
-    }
-    let (crs, given) = effective_crs(&layer, crs_flag);
-    let id_col = fields.find_in(Role::Id, &layer)?;
+    let (crs, given, id_col) = open_layer(&layer, "residences", fields, crs_flag)?;
     let hh_col = fields.find_in(Role::Households, &layer)?;
     let pop_col = fields.find_in(Role::Population, &layer)?;
     let eld_col = fields.find_in(Role::Elderly, &layer)?;
@@ -382,12 +392,8 @@ pub fn facilities_from_layer(
     profile: &StandardProfile,
     strict: bool,
 ) -> Result<FacilityLoad> {
+    let (crs, given, id_col) = open_layer(&layer, "services", fields, crs_flag)?;
     let file = Location::file(&layer.path);
-    if layer.features.is_empty() {
-        return Err(Error::input(file, "the services layer has no features"));
-    }
-    let (crs, given) = effective_crs(&layer, crs_flag);
-    let id_col = fields.find_in(Role::Id, &layer)?;
     let cat_col = fields.find_in(Role::Category, &layer)?.ok_or_else(|| {
         Error::input(
             file.field("category"),
@@ -496,12 +502,7 @@ fn walkable(value: &Value) -> bool {
 /// Lines with fewer than two vertices are kept (they add nothing); any other geometry is an
 /// error naming the feature.
 pub fn network_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<NetworkLines> {
-    let file = Location::file(&layer.path);
-    if layer.features.is_empty() {
-        return Err(Error::input(file, "the network layer has no features"));
-    }
-    let (crs, given) = effective_crs(&layer, crs_flag);
-    let id_col = fields.find_in(Role::Id, &layer)?;
+    let (crs, given, id_col) = open_layer(&layer, "network", fields, crs_flag)?;
     let oneway_col = fields.find_in(Role::OnewayFoot, &layer)?;
     let foot_col = fields.find_in(Role::Foot, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;

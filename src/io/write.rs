@@ -117,6 +117,11 @@ impl<'a> Table<'a> {
     }
 }
 
+/// Rounds to 0.1 for output.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
 fn opt_num<'a>(x: Option<f64>) -> Cell<'a> {
     x.map_or(Cell::Null, Cell::Number)
 }
@@ -217,7 +222,6 @@ pub fn facility_table<'a>(a: &'a Analysis) -> Table<'a> {
     if network.is_some() {
         columns.push(col("snap_m", "snap_m", NUM1));
     }
-    let round1 = |x: f64| (x * 10.0).round() / 10.0;
     let row = move |i: usize, out: &mut Vec<Cell<'a>>| {
         let f = &a.facilities[i];
         out.push(Cell::Str(&f.id));
@@ -252,7 +256,6 @@ pub fn catchment_table<'a>(a: &'a Analysis, catchments: &'a [Catchment]) -> Tabl
         col("population", "population", NUM1),
         col("area_m2", "area_m2", NUM0),
     ];
-    let round1 = |x: f64| (x * 10.0).round() / 10.0;
     let row = move |i: usize, out: &mut Vec<Cell<'a>>| {
         let c = &catchments[i];
         out.push(c.facility.map_or(Cell::Null, |f| Cell::Str(&a.facilities[f].id)));

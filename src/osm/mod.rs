@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use geo::{Contains, GeodesicArea, InteriorPoint, MultiPolygon, Point};
+use geo::{Contains, GeodesicArea, MultiPolygon, Point};
 use rstar::{AABB, RTree, RTreeObject};
 use serde_json::{Map, Value, json};
 
@@ -245,12 +245,7 @@ fn services(osm: &Osm, mapping: &Mapping) -> (Vec<Service>, ServiceStats) {
             }
             continue;
         };
-        let point = match (&area, id.kind) {
-            (Some(mp), _) => mp.interior_point(),
-            (None, Kind::Node) => osm.coords.get(&id.id).map(|&c| Point::from(c)),
-            (None, _) => None,
-        };
-        let Some(point) = point else {
+        let Some(point) = osm.point_of(id, area.as_ref()) else {
             *stats.broken.entry(Broken::Degenerate).or_default() += 1;
             continue;
         };

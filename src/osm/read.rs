@@ -212,6 +212,17 @@ impl fmt::Display for Broken {
 }
 
 impl Osm {
+    /// The point standing for an element: its area's interior point, else a node's own
+    /// coordinates; `None` for a way or relation without area (or an empty area).
+    pub fn point_of(&self, id: OsmId, area: Option<&MultiPolygon<f64>>) -> Option<geo::Point<f64>> {
+        use geo::InteriorPoint;
+        match (area, id.kind) {
+            (Some(mp), _) => mp.interior_point(),
+            (None, Kind::Node) => self.coords.get(&id.id).map(|&c| geo::Point::from(c)),
+            (None, _) => None,
+        }
+    }
+
     fn ring(&self, refs: &[i64]) -> std::result::Result<LineString<f64>, Broken> {
         if refs.len() < 4 {
             return Err(Broken::Degenerate);
