@@ -125,7 +125,7 @@ impl Job {
                         self.catchment_buffer_m
                     )));
                 }
-                let c = analysis.catchments(mode, self.catchment_buffer_m);
+                let c = analysis.catchments(mode, self.catchment_buffer_m, &summary);
                 lap("catchments", &mut timings);
                 Some(c)
             }

@@ -77,8 +77,9 @@ fn snapped_point(net: &WalkingNetwork, snap: Snap) -> Option<[f64; 2]> {
 impl Analysis {
     /// The service areas of a network analysis (empty for a straight-line one or with
     /// [`CatchmentMode::None`]), in facility order or in category order when dissolved;
-    /// facilities off the network and categories without radius have none.
-    pub fn catchments(&self, mode: CatchmentMode, buffer_m: f64) -> Vec<Catchment> {
+    /// facilities off the network and categories without radius have none. `summary` is this
+    /// analysis's [`Analysis::summary`] (dissolved areas carry its covered totals).
+    pub fn catchments(&self, mode: CatchmentMode, buffer_m: f64, summary: &super::Summary) -> Vec<Catchment> {
         let Some(net) = &self.network else { return Vec::new() };
         let graph = &net.network;
         // Street parts reached from any of `sources` within `radius`, plus their access legs.
@@ -136,7 +137,6 @@ impl Analysis {
             CatchmentMode::Dissolve => {
                 // Every (category, serving facility) pair with the category's radius, in
                 // parallel, then one union per category.
-                let summary = self.summary();
                 let serving = super::network::sources_per_category(&self.profile, &self.facilities);
                 let pairs: Vec<(usize, usize, f64)> = (0..self.profile.categories.len())
                     .filter_map(|c| Some((c, self.radii_m[c]?)))
