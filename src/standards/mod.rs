@@ -13,7 +13,13 @@
 //!   `radius_m` (walking distance in metres; optional: a category without one gets distances
 //!   but is never judged), `required` (bool), `cohort` (`all`, `elderly`, `children`),
 //!   `also_serves` (list of category ids whose need this category also meets), `dbf_code`
-//!   (≤ 8 characters, used for shapefile field names), `source`, `note` (optional).
+//!   (≤ 8 characters, used for shapefile field names), `source`, `note` (optional);
+//! - `[[indicators]]` (optional): zone indicators, see [`indicators::IndicatorRule`]: `id`,
+//!   `name_zh`, `name_en`, `unit`, `target`, `target_rural`, `comparison` (`at_least`/`at_most`),
+//!   `applies_to` (`all`/`urban`/`rural`), `categories`, `near`, `distance_m`, `min_households`,
+//!   `min_households_rural`, `min_hours`, `source`, `note`.
+
+pub mod indicators;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,6 +27,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+
+pub use indicators::{AppliesTo, Comparison, IndicatorId, IndicatorRule};
 
 const GB50180_2018: &str = include_str!("profiles/gb50180-2018.toml");
 
@@ -128,6 +136,9 @@ pub struct StandardProfile {
     pub tiers: Vec<Tier>,
     /// Categories in reporting order.
     pub categories: Vec<Category>,
+    /// Zone indicators the profile asks for, in reporting order.
+    #[serde(default)]
+    pub indicators: Vec<IndicatorRule>,
     /// The profile this one extends (`extends = "gb50180-2018"` or a TOML path), if any.
     #[serde(default)]
     pub extends: Option<String>,
@@ -149,8 +160,8 @@ fn built_in_text(id: &str) -> Option<&'static str> {
 }
 
 /// Parses a profile's TOML and, when it `extends` another (a built-in id or a TOML path, relative
-/// to `dir`), lays it over that one: top-level values replace the base's; `[[tiers]]` and
-/// `[[categories]]` entries are matched by `id`, a matching entry replacing only the keys it
+/// to `dir`), lays it over that one: top-level values replace the base's; `[[tiers]]`,
+/// `[[categories]]` and `[[indicators]]` entries are matched by `id`, a matching entry replacing only the keys it
 /// gives (e.g. just `radius_m`), a new id being appended.
 fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Result<toml::Table> {
     let bad = |m: String| Error::Profile { profile: name.to_owned(), message: m };
@@ -179,7 +190,11 @@ fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Res
     };
     for (key, value) in table {
         match (key.as_str(), value, base.get_mut(&key)) {
-            ("tiers" | "categories", toml::Value::Array(entries), Some(toml::Value::Array(base_entries))) => {
+            (
+                "tiers" | "categories" | "indicators",
+                toml::Value::Array(entries),
+                Some(toml::Value::Array(base_entries)),
+            ) => {
                 for entry in entries {
                     let toml::Value::Table(entry) = entry else {
                         return Err(bad(format!("every entry of {key} must be a table")));
@@ -322,6 +337,7 @@ impl StandardProfile {
                 }
             }
         }
+        self.validate_indicators(&ids).map_err(bad)?;
         let mut served_by: Vec<Vec<usize>> = (0..self.categories.len()).map(|i| vec![i]).collect();
         for (i, c) in self.categories.iter().enumerate() {
             for s in &c.also_serves {
@@ -331,6 +347,46 @@ impl StandardProfile {
         self.lookup = lookup;
         self.served_by = served_by;
         Ok(())
+    }
+
+    fn validate_indicators(&self, ids: &HashMap<&str, usize>) -> std::result::Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for r in &self.indicators {
+            let id = r.id.as_str();
+            if !seen.insert(r.id) {
+                return Err(format!("indicator '{id}' is listed twice"));
+            }
+            for (what, t) in [("target", Some(r.target)), ("target_rural", r.target_rural)] {
+                let Some(t) = t else { continue };
+                if !t.is_finite() || t < 0.0 || (r.id.is_share() && t > 1.0) {
+                    let range = if r.id.is_share() { "a fraction 0–1" } else { "a number ≥ 0" };
+                    return Err(format!("indicator '{id}': {what} {t} must be {range}"));
+                }
+            }
+            for (what, v) in [
+                ("distance_m", r.distance_m),
+                ("min_households", r.min_households),
+                ("min_households_rural", r.min_households_rural),
+                ("min_hours", r.min_hours),
+            ] {
+                if let Some(v) = v
+                    && !(v.is_finite() && v >= 0.0)
+                {
+                    return Err(format!("indicator '{id}': {what} must be a number ≥ 0"));
+                }
+            }
+            for c in r.category_ids().iter().chain(r.near_ids().iter()) {
+                if !ids.contains_key(c.as_str()) {
+                    return Err(format!("indicator '{id}' measures category '{c}', which the profile does not have"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The profile's rule for an indicator, if it asks for it.
+    pub fn indicator(&self, id: IndicatorId) -> Option<&IndicatorRule> {
+        self.indicators.iter().find(|r| r.id == id)
     }
 
     fn dbf_code_of(&self, c: &Category) -> String {
@@ -462,6 +518,52 @@ mod tests {
         for c in &p.categories {
             assert!(!c.source.is_empty(), "{} has no source", c.id);
         }
+    }
+
+    #[test]
+    fn indicators_parse_validate_and_are_overridden_by_id() {
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        let r = p.indicator(IndicatorId::ElderlyLandPerCapita).unwrap();
+        assert_eq!((r.target, r.comparison, r.applies_to), (0.1, Comparison::AtLeast, AppliesTo::All));
+        assert_eq!(r.category_ids(), ["elderly_home", "elderly_daycare"]);
+        let child = StandardProfile::from_toml_str(
+            "id = 'c'\nextends = 'gb50180-2018'\n[[indicators]]\nid = 'elderly_land_per_capita'\ntarget = 0.2\n\
+             [[indicators]]\nid = 'market_coverage'\nname_zh = '菜市场覆盖'\nname_en = 'Market coverage'\n\
+             target = 0.95\nsource = 'Tianjin §x'\n",
+            "c",
+        )
+        .unwrap();
+        let r = child.indicator(IndicatorId::ElderlyLandPerCapita).unwrap();
+        assert_eq!((r.target, r.name_en.as_str()), (0.2, "Elderly-care land per resident"));
+        assert_eq!(child.indicator(IndicatorId::MarketCoverage).unwrap().target, 0.95);
+        let with = |extra: &str| {
+            StandardProfile::from_toml_str(
+                &format!(
+                    "id = 'c'\nextends = 'gb50180-2018'\n[[indicators]]\nid = 'market_coverage'\nname_zh = 'x'\n\
+                     name_en = 'x'\nsource = 's'\n{extra}\n"
+                ),
+                "c",
+            )
+        };
+        assert!(with("target = 0.9").is_ok());
+        for bad in [
+            "target = 95",
+            "target = -1",
+            "target = 0.9\ncategories = ['bazaar']",
+            "target = 0.9\ndistance_m = -5",
+            "target = 0.9\ncomparison = 'about'",
+            "target = 0.9\nwhatever = 1",
+        ] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(e.contains('c'), "{bad}: {e}");
+        }
+        let e = StandardProfile::from_toml_str(
+            "id = 'c'\nextends = 'gb50180-2018'\n[[indicators]]\nid = 'happiness'\ntarget = 1\n",
+            "c",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("happiness"), "{e}");
     }
 
     #[test]
