@@ -47,7 +47,7 @@ fn main() -> Result<(), lifecircle::Error> {
     );
 
     // 4. write GeoJSON layers and summary.json atomically
-    let written = write_outputs(&a, &summary, None, "quickstart-out".as_ref(), &WriteOptions::default())?;
+    let written = write_outputs(&a, &summary, Default::default(), "quickstart-out".as_ref(), &WriteOptions::default())?;
     for p in written {
         println!("wrote {}", p.display());
     }

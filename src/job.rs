@@ -5,11 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M;
+use crate::analysis::indicators::ZoneSource;
 use crate::analysis::{AnalysisOptions, CatchmentMode, Summary, analyze, analyze_with_network};
 use crate::crs::Crs;
 use crate::error::Result;
-use crate::io::load::{ResidenceOptions, facilities_from_layer, network_from_layer, residences_from_layer};
-use crate::io::write::{WriteOptions, write_outputs};
+use crate::io::load::{
+    ResidenceOptions, facilities_from_layer, network_from_layer, residences_from_layer, zones_from_layer,
+};
+use crate::io::write::{Extras, WriteOptions, write_outputs};
 use crate::io::{FieldMap, Layer};
 use crate::standards::StandardProfile;
 
@@ -26,6 +29,11 @@ pub struct Job {
     pub services_crs: Option<Crs>,
     /// CRS of the walking network when the file does not say (or to override it).
     pub network_crs: Option<Crs>,
+    /// CRS of the zones when the file does not say (or to override it).
+    pub zones_crs: Option<Crs>,
+    /// Without a zones layer: a regular grid of this many metres as zones (`--grid`), else the
+    /// whole study area as one zone.
+    pub grid_m: Option<f64>,
     /// Household/population rules.
     pub residence_options: ResidenceOptions,
     /// Unknown categories are an error instead of a warning.
@@ -40,6 +48,19 @@ pub struct Job {
     pub catchment_buffer_m: f64,
     /// Output folder.
     pub out_dir: PathBuf,
+}
+
+/// The layers of one run.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Residences (`--residences`).
+    pub residences: Layer,
+    /// Services (`--services`).
+    pub services: Layer,
+    /// The walking network (`--network`), if any.
+    pub network: Option<Layer>,
+    /// Zones (`--zones`), if any.
+    pub zones: Option<Layer>,
 }
 
 /// What a run produced.
@@ -73,6 +94,8 @@ impl Job {
             residences_crs: None,
             services_crs: None,
             network_crs: None,
+            zones_crs: None,
+            grid_m: None,
             residence_options: ResidenceOptions::default(),
             strict: false,
             analysis: AnalysisOptions::default(),
@@ -93,6 +116,21 @@ impl Job {
     /// [`Job::run`] with a walking network layer: coverage is then judged by the walk along it
     /// (`distance_model` "network"), the straight line measured beside it.
     pub fn run_with_network(&self, residences: Layer, services: Layer, network: Option<Layer>) -> Result<JobReport> {
+        self.run_inputs(Inputs { residences, services, network, zones: None })
+    }
+
+    /// Runs on every input layer: residences, services, and the optional walking network and
+    /// zones (without zones: `grid_m`'s grid, else the study area as one zone).
+    pub fn run_inputs(&self, inputs: Inputs) -> Result<JobReport> {
+        let Inputs { residences, services, network, zones } = inputs;
+        if let Some(m) = self.grid_m {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(crate::error::Error::Option(format!("--grid {m} must be a positive number of metres")));
+            }
+            if zones.is_some() {
+                return Err(crate::error::Error::Option("--grid and --zones cannot be used together".into()));
+            }
+        }
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &'static str, timings: &mut Vec<_>| {
@@ -104,6 +142,7 @@ impl Job {
         let fac =
             facilities_from_layer(services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
         let lines = network.map(|n| network_from_layer(n, &self.fields, self.network_crs.as_ref())).transpose()?;
+        let zones = zones.map(|z| zones_from_layer(z, &self.fields, self.zones_crs.as_ref())).transpose()?;
         lap("validate", &mut timings);
         let analysis = match lines {
             None => analyze(self.profile.clone(), res, fac.facilities, self.analysis.clone())?,
@@ -130,7 +169,16 @@ impl Job {
                 Some(c)
             }
         };
-        let written = write_outputs(&analysis, &summary, catchments.as_deref(), &self.out_dir, &self.write)?;
+        let source = match (zones, self.grid_m) {
+            (Some(z), _) => ZoneSource::Layer(z),
+            (None, Some(m)) => ZoneSource::Grid(m),
+            (None, None) => ZoneSource::StudyArea,
+        };
+        let zones = analysis.zones(source);
+        summary.zones = Some(zones.summary(&analysis));
+        lap("zones", &mut timings);
+        let extras = Extras { catchments: catchments.as_deref(), zones: Some(&zones) };
+        let written = write_outputs(&analysis, &summary, extras, &self.out_dir, &self.write)?;
         lap("write", &mut timings);
         Ok(JobReport { summary, written, timings, analysis_steps: analysis.steps.clone() })
     }

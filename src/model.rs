@@ -37,6 +37,14 @@ pub struct Facility {
     pub land_area_m2: Option<f64>,
     /// Gross floor area in m², when given.
     pub floor_area_m2: Option<f64>,
+    /// Floor area given to residents' activities, m², when given (`activity_share`).
+    pub activity_area_m2: Option<f64>,
+    /// Floor area used as offices, m², when given (`office_share`).
+    pub office_area_m2: Option<f64>,
+    /// Opening hours per day, when given (`open_hours_share`).
+    pub open_hours: Option<f64>,
+    /// Whether it houses a volunteer station, when the layer says (`volunteer_station_share`).
+    pub volunteer_station: Option<bool>,
     /// The input geometry, converted to WGS84 lon/lat.
     pub geometry: Geometry<f64>,
     /// The representative point, WGS84 lon/lat.
@@ -69,4 +77,34 @@ pub struct NetworkLines {
     pub features: usize,
     /// Features skipped because their `foot` attribute says they may not be walked.
     pub not_walkable: usize,
+}
+
+/// Attributes of a zone that some indicators need; `None` when the layer does not give them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZoneAttributes {
+    /// Whether the zone is rural (a village); `None` when the layer does not say (taken as urban).
+    pub rural: Option<bool>,
+    /// Community workers (社区工作者).
+    pub community_workers: Option<f64>,
+    /// Community social organisations (社区社会组织).
+    pub social_orgs: Option<f64>,
+    /// Professional social workers (专业社会工作者).
+    pub social_workers: Option<f64>,
+    /// Registered volunteers (注册志愿者).
+    pub registered_volunteers: Option<f64>,
+    /// Daily opening hours of the zone's community service facility.
+    pub open_hours: Option<f64>,
+}
+
+/// A zone (community, village, district or grid cell) that indicators are measured for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// Identifier from the input (`id` field or feature id), else the feature index.
+    pub id: String,
+    /// Name, when given.
+    pub name: Option<String>,
+    /// Polygon or MultiPolygon, WGS84 lon/lat.
+    pub geometry: Geometry<f64>,
+    /// Attributes for indicators.
+    pub attributes: ZoneAttributes,
 }

@@ -9,9 +9,11 @@
 //! writes to fixed slots, sums are taken sequentially in input order).
 
 pub mod catchments;
+pub mod indicators;
 pub mod network;
 mod reach;
 mod summary;
+pub mod zones;
 
 use rayon::prelude::*;
 
@@ -484,6 +486,10 @@ mod tests {
             capacity: None,
             land_area_m2: None,
             floor_area_m2: None,
+            activity_area_m2: None,
+            office_area_m2: None,
+            open_hours: None,
+            volunteer_station: None,
             geometry: Geometry::Point(Point::new(at[0], at[1])),
             lonlat: at,
             xy: [0.0, 0.0],

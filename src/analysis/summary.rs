@@ -124,6 +124,8 @@ pub struct Summary {
     /// The walking network, what was dropped and what could not reach it (null in a
     /// straight-line analysis).
     pub network: Option<NetworkSummary>,
+    /// Zones and their indicator verdicts (filled by the job after zone assignment).
+    pub zones: Option<crate::analysis::indicators::ZoneSummary>,
 }
 
 fn ordered_map<S: Serializer>(v: &[(String, CategorySummary)], s: S) -> Result<S::Ok, S::Error> {
@@ -286,6 +288,7 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         out_crs: "WGS84 (EPSG:4326)".to_owned(),
         unknown_categories: Default::default(),
         network: a.network.as_ref().map(|n| network_summary(a, n)),
+        zones: None,
     }
 }
 

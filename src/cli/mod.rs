@@ -13,6 +13,7 @@ use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
 use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
+use lifecircle::job::Inputs;
 use lifecircle::network::NetworkOptions;
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
 use lifecircle::{Job, render, sample};
@@ -79,6 +80,18 @@ struct AnalyzeArgs {
     /// CRS of the network; overrides what the file declares.
     #[arg(long, value_name = "CRS")]
     network_crs: Option<String>,
+    /// Zones (communities, villages): Polygon/MultiPolygon layer (.geojson, .json, .shp) with id,
+    /// name and optional urban_rural, community_workers, social_orgs, social_workers,
+    /// registered_volunteers, open_hours. Indicators are measured per zone (zones.geojson/.csv).
+    /// Without it the whole study area is one zone.
+    #[arg(long, value_name = "PATH", conflicts_with = "grid")]
+    zones: Option<PathBuf>,
+    /// CRS of the zones; overrides what the file declares.
+    #[arg(long, value_name = "CRS")]
+    zones_crs: Option<String>,
+    /// Use a regular square grid of this many metres as zones instead of --zones.
+    #[arg(long, value_name = "M")]
+    grid: Option<f64>,
     /// Distance that judges coverage: euclidean (straight line) or network (the walk along
     /// --network). Default: network when --network is given, else euclidean.
     #[arg(long, value_name = "MODEL")]
@@ -232,6 +245,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     job.residences_crs = parse_crs("--residences-crs", &args.residences_crs)?;
     job.services_crs = parse_crs("--services-crs", &args.services_crs)?;
     job.network_crs = parse_crs("--network-crs", &args.network_crs)?;
+    job.zones_crs = parse_crs("--zones-crs", &args.zones_crs)?;
+    job.grid_m = args.grid;
+    let zones = args.zones.as_ref().map(|p| read_layer(p, &read)).transpose()?;
     job.residence_options =
         ResidenceOptions { household_size: args.household_size, default_households: args.default_households };
     job.strict = args.strict;
@@ -255,7 +271,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let read_time = started.elapsed();
     let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
-    let report = job.run_with_network(residences, services, network)?;
+    let report = job.run_inputs(Inputs { residences, services, network, zones })?;
     if args.timings {
         let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));
         eprintln!("timings: read {:.2} s{}", read_time.as_secs_f64(), mb(read_peak));
@@ -287,6 +303,23 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         let (residences, facilities) = (&n.unreachable_residence_ids, &n.unreachable_facility_ids);
         warn(residences, "residence is", "residences are", "walking distances are null (listed in summary.json)");
         warn(facilities, "facility is", "facilities are", "they serve no one");
+    }
+    if let Some(z) = &report.summary.zones {
+        for o in &z.overlaps {
+            eprintln!(
+                "warning: zones '{}' and '{}' overlap: {} residences/facilities lie inside both (assigned to '{}', the first in file order)",
+                o.zone, o.other, o.points, o.zone
+            );
+        }
+        let warn = |n: usize, ids: &[String], what: &str| {
+            if n > 0 {
+                let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+                let more = if n > 10 { format!(" and {} more", n - 10) } else { String::new() };
+                eprintln!("warning: {n} {what} in no zone (listed in summary.json): {}{more}", shown.join(", "));
+            }
+        };
+        warn(z.residences_unassigned, &z.unassigned_residence_ids, "residences lie");
+        warn(z.facilities_unassigned, &z.unassigned_facility_ids, "facilities lie");
     }
     if !report.summary.unknown_categories.is_empty() {
         let total: usize = report.summary.unknown_categories.values().sum();

@@ -37,11 +37,29 @@ pub enum Role {
     OnewayFoot,
     /// Whether a network line may be walked (network, optional): no/private/false = skipped.
     Foot,
+    /// Floor area for residents' activities, m² (services, optional).
+    ActivityArea,
+    /// Office floor area, m² (services, optional).
+    OfficeArea,
+    /// Opening hours per day, or a range such as 08:00-20:00 (services or zones, optional).
+    OpenHours,
+    /// Whether a facility houses a volunteer station (services, optional).
+    VolunteerStation,
+    /// Urban or rural (zones, optional): urban/城市/社区 or rural/农村/村.
+    UrbanRural,
+    /// Community workers (zones, optional).
+    CommunityWorkers,
+    /// Community social organisations (zones, optional).
+    SocialOrgs,
+    /// Professional social workers (zones, optional).
+    SocialWorkers,
+    /// Registered volunteers (zones, optional).
+    RegisteredVolunteers,
 }
 
 impl Role {
     /// Every role, in documentation order.
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 22] = [
         Role::Id,
         Role::Households,
         Role::Population,
@@ -55,6 +73,15 @@ impl Role {
         Role::Lat,
         Role::OnewayFoot,
         Role::Foot,
+        Role::ActivityArea,
+        Role::OfficeArea,
+        Role::OpenHours,
+        Role::VolunteerStation,
+        Role::UrbanRural,
+        Role::CommunityWorkers,
+        Role::SocialOrgs,
+        Role::SocialWorkers,
+        Role::RegisteredVolunteers,
     ];
 
     /// The role's name as used by `--field ROLE=NAME` and in outputs.
@@ -73,6 +100,15 @@ impl Role {
             Role::Lat => "lat",
             Role::OnewayFoot => "oneway_foot",
             Role::Foot => "foot",
+            Role::ActivityArea => "activity_area_m2",
+            Role::OfficeArea => "office_area_m2",
+            Role::OpenHours => "open_hours",
+            Role::VolunteerStation => "volunteer_station",
+            Role::UrbanRural => "urban_rural",
+            Role::CommunityWorkers => "community_workers",
+            Role::SocialOrgs => "social_orgs",
+            Role::SocialWorkers => "social_workers",
+            Role::RegisteredVolunteers => "registered_volunteers",
         }
     }
 
@@ -95,6 +131,17 @@ impl Role {
             // Not plain `oneway`: in OpenStreetMap it binds vehicles, not people on foot.
             Role::OnewayFoot => &["oneway_foot", "oneway:foot", "foot_oneway", "walk_oneway", "oneway_ft", "步行单向"],
             Role::Foot => &["foot", "walkable", "步行"],
+            Role::ActivityArea => &["activity_area_m2", "activity_area", "活动用房面积", "居民活动面积", "活动面积"],
+            Role::OfficeArea => &["office_area_m2", "office_area", "办公面积", "办公用房面积"],
+            Role::OpenHours => &["open_hours", "hours_per_day", "开放时间", "开放时长", "服务时间"],
+            Role::VolunteerStation => &["volunteer_station", "has_volunteer_station", "志愿服务站", "志愿服务站点"],
+            Role::UrbanRural => &["urban_rural", "urban", "area_type", "城乡", "城乡属性", "城乡类型"],
+            Role::CommunityWorkers => &["community_workers", "workers", "社区工作者", "社区工作者数"],
+            Role::SocialOrgs => {
+                &["social_orgs", "social_organisations", "social_organizations", "社会组织", "社区社会组织"]
+            }
+            Role::SocialWorkers => &["social_workers", "社会工作者", "社工", "专业社工"],
+            Role::RegisteredVolunteers => &["registered_volunteers", "volunteers", "注册志愿者", "志愿者"],
         }
     }
 

@@ -10,7 +10,7 @@ use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::fields::{FieldMap, Role};
 use crate::io::layer::{Layer, RawFeature, Value};
-use crate::model::{Direction, Facility, NetworkLines, Residence};
+use crate::model::{Direction, Facility, NetworkLines, Residence, Zone, ZoneAttributes};
 use crate::standards::StandardProfile;
 
 /// China's 2020 census average household size (persons per household), the default for
@@ -26,6 +26,8 @@ pub enum LayerRole {
     Services,
     /// The walking network layer (`--network`).
     Network,
+    /// The zones layer (`--zones`).
+    Zones,
 }
 
 impl LayerRole {
@@ -34,6 +36,7 @@ impl LayerRole {
             LayerRole::Residences => "--residences-crs",
             LayerRole::Services => "--services-crs",
             LayerRole::Network => "--network-crs",
+            LayerRole::Zones => "--zones-crs",
         }
     }
 }
@@ -215,6 +218,7 @@ pub fn representative_point(g: &Geometry<f64>, role: LayerRole, at: &dyn Fn() ->
             let allowed = match role {
                 LayerRole::Residences | LayerRole::Services => "Point, Polygon or MultiPolygon",
                 LayerRole::Network => "LineString or MultiLineString",
+                LayerRole::Zones => "Polygon or MultiPolygon",
             };
             return Err(Error::input(at(), format!("{kind} is not supported here: use {allowed}")));
         }
@@ -241,6 +245,22 @@ impl FeatureContext<'_> {
     fn non_negative(&self, f: &RawFeature, col: Option<usize>, id: &str) -> Result<Option<f64>> {
         match col {
             Some(c) => non_negative(f.value(c), &|| self.at(f.index, id).field(self.field_name(c))),
+            None => Ok(None),
+        }
+    }
+
+    /// Daily opening hours in column `col` (see [`hours_per_day`]).
+    fn hours(&self, f: &RawFeature, col: Option<usize>, id: &str) -> Result<Option<f64>> {
+        match col {
+            Some(c) => hours_per_day(f.value(c), &|| self.at(f.index, id).field(self.field_name(c))),
+            None => Ok(None),
+        }
+    }
+
+    /// A yes/no value in column `col` (see [`yes_no`]).
+    fn flag(&self, f: &RawFeature, col: Option<usize>, id: &str) -> Result<Option<bool>> {
+        match col {
+            Some(c) => yes_no(f.value(c), &|| self.at(f.index, id).field(self.field_name(c))),
             None => Ok(None),
         }
     }
@@ -407,6 +427,10 @@ pub fn facilities_from_layer(
     let cap_col = fields.find_in(Role::Capacity, &layer)?;
     let land_col = fields.find_in(Role::LandArea, &layer)?;
     let floor_col = fields.find_in(Role::FloorArea, &layer)?;
+    let activity_col = fields.find_in(Role::ActivityArea, &layer)?;
+    let office_col = fields.find_in(Role::OfficeArea, &layer)?;
+    let hours_col = fields.find_in(Role::OpenHours, &layer)?;
+    let station_col = fields.find_in(Role::VolunteerStation, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Services };
     let mut load = FacilityLoad::default();
@@ -436,6 +460,9 @@ pub fn facilities_from_layer(
         };
         let read = |col| ctx.non_negative(&f, col, &id);
         let (capacity, land_area, floor_area) = (read(cap_col)?, read(land_col)?, read(floor_col)?);
+        let (activity_area, office_area) = (read(activity_col)?, read(office_col)?);
+        let open_hours = ctx.hours(&f, hours_col, &id)?;
+        let volunteer_station = ctx.flag(&f, station_col, &id)?;
         let name = name_col.and_then(|c| f.value(c).to_text());
         let (geometry, lonlat) = ctx.geometry(&mut f, &id)?;
         let polygon_area = match &geometry {
@@ -450,6 +477,10 @@ pub fn facilities_from_layer(
             capacity,
             land_area_m2: land_area.or(polygon_area),
             floor_area_m2: floor_area,
+            activity_area_m2: activity_area,
+            office_area_m2: office_area,
+            open_hours,
+            volunteer_station,
             geometry,
             lonlat,
             xy: [0.0, 0.0],
@@ -459,6 +490,147 @@ pub fn facilities_from_layer(
     let id_field = id_col.map_or("id", |c| names[c].as_str());
     check_unique(load.facilities.iter().map(|f| f.id.as_str()).zip(feature_index), &path, id_field)?;
     Ok(load)
+}
+
+/// Reads daily opening hours: a number of hours (0–24), `24/7`, or one or more time ranges
+/// such as `08:00-20:00` or `8:00-12:00,14:00-18:00` (a range past midnight wraps). Empty is
+/// `None`; anything else is an error naming the value.
+pub fn hours_per_day(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<f64>> {
+    let text = match value {
+        Value::Text(t) => t.trim().to_owned(),
+        other => {
+            return match number(other, at)? {
+                Some(h) if !(0.0..=24.0).contains(&h) => {
+                    Err(Error::input(at(), format!("{h} hours a day is outside 0–24")))
+                }
+                h => Ok(h),
+            };
+        }
+    };
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(h) = text.parse::<f64>() {
+        return hours_per_day(&Value::Number(h), at);
+    }
+    if text == "24/7" || text == "24小时" {
+        return Ok(Some(24.0));
+    }
+    let clock = |s: &str| -> Option<f64> {
+        let (h, m) = s.trim().split_once([':', '：']).unwrap_or((s.trim(), "0"));
+        let (h, m) = (h.trim().parse::<u32>().ok()?, m.trim().parse::<u32>().ok()?);
+        (h <= 24 && m < 60 && (h < 24 || m == 0)).then(|| f64::from(h) + f64::from(m) / 60.0)
+    };
+    let mut total = 0.0;
+    for range in text.split([',', ';', '，', '；']) {
+        let parsed = range.split_once(['-', '–', '~', '～']).and_then(|(a, b)| Some((clock(a)?, clock(b)?)));
+        let Some((from, to)) = parsed else {
+            return Err(Error::input(
+                at(),
+                format!(
+                    "opening hours '{text}' are not understood: give hours a day (e.g. 10) or ranges like 08:00-20:00"
+                ),
+            ));
+        };
+        total += if to > from { to - from } else { to + 24.0 - from };
+    }
+    Ok(Some(total.min(24.0)))
+}
+
+/// Reads a yes/no value: yes/true/1/是/有 or no/false/0/否/无; empty is `None`.
+pub fn yes_no(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<bool>> {
+    let text = match value {
+        Value::Null => return Ok(None),
+        Value::Bool(b) => return Ok(Some(*b)),
+        Value::Number(n) if *n == 1.0 => return Ok(Some(true)),
+        Value::Number(n) if *n == 0.0 => return Ok(Some(false)),
+        Value::Number(n) => crate::io::layer::format_number(*n),
+        Value::Text(t) => t.trim().to_lowercase(),
+    };
+    match text.as_str() {
+        "" => Ok(None),
+        "yes" | "true" | "1" | "y" | "是" | "有" => Ok(Some(true)),
+        "no" | "false" | "0" | "n" | "否" | "无" => Ok(Some(false)),
+        other => Err(Error::input(at(), format!("'{other}' is not yes/no (use yes, no, true, false, 1 or 0)"))),
+    }
+}
+
+/// Reads urban/rural: `Some(true)` for rural (rural/农村/村/乡村/village), `Some(false)` for
+/// urban (urban/城市/城镇/社区/city/town); a boolean or 1/0 column named `urban` reads as
+/// urban = true. Empty is `None`.
+fn rural_of(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<bool>> {
+    let text = match value {
+        Value::Null => return Ok(None),
+        Value::Bool(urban) => return Ok(Some(!urban)),
+        Value::Number(n) if *n == 1.0 => return Ok(Some(false)),
+        Value::Number(n) if *n == 0.0 => return Ok(Some(true)),
+        Value::Number(n) => crate::io::layer::format_number(*n),
+        Value::Text(t) => t.trim().to_lowercase(),
+    };
+    match text.as_str() {
+        "" => Ok(None),
+        "urban" | "city" | "town" | "城市" | "城镇" | "社区" | "城" | "true" | "yes" => Ok(Some(false)),
+        "rural" | "village" | "农村" | "乡村" | "村" | "乡" | "false" | "no" => Ok(Some(true)),
+        other => {
+            Err(Error::input(at(), format!("'{other}' is neither urban (urban/城市/社区) nor rural (rural/农村/村)")))
+        }
+    }
+}
+
+/// Builds zones from a Polygon/MultiPolygon layer, with the optional attributes indicators
+/// need (urban/rural, community workers, social organisations, social workers, registered
+/// volunteers, opening hours).
+pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<Vec<Zone>> {
+    let (crs, given, id_col) = open_layer(&layer, "zones", fields, crs_flag)?;
+    let name_col = fields.find_in(Role::Name, &layer)?;
+    let rural_col = fields.find_in(Role::UrbanRural, &layer)?;
+    let workers_col = fields.find_in(Role::CommunityWorkers, &layer)?;
+    let orgs_col = fields.find_in(Role::SocialOrgs, &layer)?;
+    let social_col = fields.find_in(Role::SocialWorkers, &layer)?;
+    let volunteers_col = fields.find_in(Role::RegisteredVolunteers, &layer)?;
+    let hours_col = fields.find_in(Role::OpenHours, &layer)?;
+    let Layer { path, fields: names, features, .. } = layer;
+    let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Zones };
+    let mut out = Vec::with_capacity(features.len());
+    let mut feature_index = Vec::with_capacity(features.len());
+    let mut features = Draining::new(features);
+    while let Some(mut f) = features.next_feature() {
+        let id = ctx.id_of(&f);
+        let index = f.index;
+        let at = || ctx.at(index, &id);
+        let read = |col| ctx.non_negative(&f, col, &id);
+        let rural = match rural_col {
+            Some(c) => rural_of(f.value(c), &|| at().field(ctx.field_name(c)))?,
+            None => None,
+        };
+        let attributes = ZoneAttributes {
+            rural,
+            community_workers: read(workers_col)?,
+            social_orgs: read(orgs_col)?,
+            social_workers: read(social_col)?,
+            registered_volunteers: read(volunteers_col)?,
+            open_hours: ctx.hours(&f, hours_col, &id)?,
+        };
+        let name = name_col.and_then(|c| f.value(c).to_text());
+        let at_geometry = || at().field("geometry");
+        let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &ctx.crs, ctx.given, ctx.role, &at_geometry)?;
+        match &geometry {
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+                representative_point(&geometry, LayerRole::Zones, &at_geometry)?;
+            }
+            _ => {
+                return Err(Error::input(
+                    at_geometry(),
+                    "a zone must be a Polygon or MultiPolygon (points and lines cannot hold residences)",
+                ));
+            }
+        }
+        feature_index.push(index);
+        out.push(Zone { id, name, geometry, attributes });
+    }
+    let id_field = id_col.map_or("id", |c| names[c].as_str());
+    check_unique(out.iter().map(|z| z.id.as_str()).zip(feature_index), &path, id_field)?;
+    Ok(out)
 }
 
 /// Reads a walking direction (`oneway_foot` role): yes/true/1 → forward, -1/reverse →

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use geo::{Coord, Geometry};
 
 use crate::analysis::catchments::Catchment;
+use crate::analysis::indicators::ZoneReport;
 use crate::analysis::{Analysis, Summary, TIERS, round_decimetre};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ use crate::io::layer::Value;
 use crate::io::output::OutputDir;
 use crate::io::shapefile::{FieldKind, ShpField, write_point_shapefile};
 use crate::network::Snap;
+use crate::standards::IndicatorId;
+use geo::InteriorPoint;
 
 /// A layer format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -242,6 +245,105 @@ pub fn facility_table<'a>(a: &'a Analysis) -> Table<'a> {
         rows: a.facilities.len(),
         row: Box::new(row),
         geometry: Box::new(move |i| (&a.facilities[i].geometry, a.facilities[i].lonlat)),
+    }
+}
+
+/// Whether an indicator's value sums a facility attribute (and so reports `<id>_missing`).
+fn counts_missing(id: IndicatorId) -> bool {
+    matches!(
+        id,
+        IndicatorId::ElderlyLandPerCapita
+            | IndicatorId::ServiceAreaPer100Households
+            | IndicatorId::ServiceAreaTotal
+            | IndicatorId::ActivityShare
+            | IndicatorId::OfficeShare
+            | IndicatorId::OpenHoursShare
+            | IndicatorId::VillageServiceArea
+            | IndicatorId::RuralCentreArea
+    )
+}
+
+/// The zones layer: one row per zone with its households, coverage shares per category,
+/// complete shares and, per indicator of the profile, `<id>`, `<id>_target`, `<id>_status`,
+/// `<id>_note` (and `<id>_missing` for values summed from facility attributes). GeoJSON and
+/// CSV only (the CSV point is the zone's interior point).
+pub fn zone_table<'a>(a: &'a Analysis, z: &'a ZoneReport) -> Table<'a> {
+    const SHARE: FieldKind = FieldKind::Number { decimals: 4 };
+    let p = &a.profile;
+    let mut columns = vec![
+        col("id", "id", TEXT),
+        col("name", "name", TEXT),
+        col("urban_rural", "urban_rur", TEXT),
+        col("residences", "residences", NUM0),
+        col("facilities", "facilities", NUM0),
+        col("households", "households", NUM1),
+        col("population", "population", NUM1),
+        col("elderly", "elderly", NUM1),
+    ];
+    let judged: Vec<usize> = (0..p.categories.len()).filter(|&c| a.radii_m[c].is_some()).collect();
+    for &c in &judged {
+        columns.push(col(format!("covered_share_{}", p.categories[c].id), format!("s_{}", p.dbf_code(c)), SHARE));
+    }
+    columns.push(col("complete_share", "cmpl_shr", SHARE));
+    for (_, suffix) in TIERS {
+        columns.push(col(suffix.replace("complete_", "complete_share_"), suffix.replace("complete_", "cs_"), SHARE));
+    }
+    for r in &p.indicators {
+        let id = r.id.as_str();
+        columns.push(col(id, id, SHARE));
+        columns.push(col(format!("{id}_target"), format!("{id}_t"), SHARE));
+        columns.push(col(format!("{id}_status"), format!("{id}_s"), TEXT));
+        columns.push(col(format!("{id}_note"), format!("{id}_n"), TEXT));
+        if counts_missing(r.id) {
+            columns.push(col(format!("{id}_missing"), format!("{id}_m"), NUM0));
+        }
+    }
+    let points: Vec<[f64; 2]> = z
+        .zones
+        .iter()
+        .map(|zone| match &zone.geometry {
+            Geometry::Polygon(g) => g.interior_point(),
+            Geometry::MultiPolygon(g) => g.interior_point(),
+            _ => None,
+        })
+        .map(|pt| pt.map_or([f64::NAN, f64::NAN], |pt| [pt.x(), pt.y()]))
+        .collect();
+    let row = move |i: usize, out: &mut Vec<Cell<'a>>| {
+        let (zone, s) = (&z.zones[i], &z.stats[i]);
+        out.push(Cell::Str(&zone.id));
+        out.push(zone.name.as_deref().map_or(Cell::Null, Cell::Str));
+        out.push(match zone.attributes.rural {
+            Some(true) => Cell::Str("rural"),
+            Some(false) => Cell::Str("urban"),
+            None => Cell::Null,
+        });
+        out.push(Cell::Number(s.residences as f64));
+        out.push(Cell::Number(s.facilities as f64));
+        out.push(Cell::Number(round1(s.households)));
+        out.push(Cell::Number(round1(s.population)));
+        out.push(opt_num(s.elderly.map(round1)));
+        for &c in &judged {
+            out.push(opt_num(s.covered_share[c]));
+        }
+        out.push(opt_num(s.complete_share[2]));
+        for k in 0..TIERS.len() {
+            out.push(opt_num(s.complete_share[k]));
+        }
+        for (r, v) in p.indicators.iter().zip(&s.indicators) {
+            out.push(opt_num(v.value));
+            out.push(opt_num(v.target));
+            out.push(Cell::Str(v.status.as_str()));
+            out.push(v.note.as_deref().map_or(Cell::Null, Cell::Str));
+            if counts_missing(r.id) {
+                out.push(Cell::Number(v.missing as f64));
+            }
+        }
+    };
+    Table {
+        columns,
+        rows: z.zones.len(),
+        row: Box::new(row),
+        geometry: Box::new(move |i| (&z.zones[i].geometry, points[i])),
     }
 }
 
@@ -619,20 +721,35 @@ fn write_layer(out: &mut OutputDir, stem: &str, table: &Table, opts: &WriteOptio
     Ok(())
 }
 
+/// Layers computed after the analysis, written beside households and facilities.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// Service areas (catchments.geojson), with a network.
+    pub catchments: Option<&'a [Catchment]>,
+    /// Zones and their indicators (zones.geojson, zones.csv).
+    pub zones: Option<&'a ZoneReport>,
+}
+
 /// Writes households, facilities (in every requested format), catchments.geojson (when there
-/// are catchments) and summary.json into `dir`, atomically. Returns the files written.
+/// are catchments), zones.geojson and zones.csv (when there are zones) and summary.json into
+/// `dir`, atomically. Returns the files written.
 pub fn write_outputs(
     a: &Analysis,
     summary: &Summary,
-    catchments: Option<&[Catchment]>,
+    extras: Extras,
     dir: &Path,
     opts: &WriteOptions,
 ) -> Result<Vec<PathBuf>> {
     let mut out = OutputDir::create(dir)?;
     write_layer(&mut out, "households", &household_table(a), opts)?;
     write_layer(&mut out, "facilities", &facility_table(a), opts)?;
-    if let Some(catchments) = catchments {
+    if let Some(catchments) = extras.catchments {
         write_geojson(&catchment_table(a, catchments), &out.file("catchments.geojson"), &opts.out_crs)?;
+    }
+    if let Some(zones) = extras.zones {
+        let table = zone_table(a, zones);
+        write_geojson(&table, &out.file("zones.geojson"), &opts.out_crs)?;
+        write_csv(&table, &out.file("zones.csv"), &opts.out_crs)?;
     }
     let spath = out.file("summary.json");
     let mut text = serde_json::to_string_pretty(summary)
