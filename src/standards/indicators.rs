@@ -15,6 +15,7 @@ pub enum IndicatorId {
     /// (default elderly_home, elderly_daycare) in the zone per resident of the zone.
     ElderlyLandPerCapita,
     /// m² of `floor_area_m2` of the `categories` (default community_service) per 100 households.
+    #[serde(rename = "service_area_per_100_households")]
     ServiceAreaPer100Households,
     /// m² of `floor_area_m2` of the `categories` (default community_service) in the zone.
     ServiceAreaTotal,
@@ -23,6 +24,7 @@ pub enum IndicatorId {
     /// `office_area_m2` ÷ `floor_area_m2`, summed over the `categories` (default community_service).
     OfficeShare,
     /// Zone attribute `community_workers` per 10,000 residents.
+    #[serde(rename = "workers_per_10k")]
     WorkersPer10k,
     /// Zone attribute `social_orgs` (applies from `min_households` / `min_households_rural`).
     SocialOrgsPerCommunity,
@@ -41,6 +43,7 @@ pub enum IndicatorId {
     ElderlyHealthAdjacency,
     /// Share of households with one of the `categories` (default elderly_home) within the
     /// 15-minute tier's walking distance.
+    #[serde(rename = "elderly_circle_1n")]
     ElderlyCircle1n,
     /// Share of the `categories` (default community_service) facilities open at least
     /// `min_hours` (default 8) a day (`open_hours` attribute, else the zone's).
@@ -296,6 +299,20 @@ impl IndicatorRule {
         match self.target_rural {
             Some(r) if r != self.target => format!("{s} {} (rural {s} {r})", self.target),
             _ => format!("{s} {}", self.target),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_reads_back_from_its_name() {
+        for id in IndicatorId::ALL {
+            let parsed: IndicatorId = serde_json::from_value(serde_json::json!(id.as_str())).unwrap();
+            assert_eq!(parsed, id);
+            assert_eq!(serde_json::to_value(id).unwrap(), serde_json::json!(id.as_str()));
         }
     }
 }
