@@ -21,6 +21,8 @@ struct Case {
     services: PathBuf,
     /// `--network` input, when the case has one.
     network: Option<PathBuf>,
+    /// `--zones` input, when the case has one.
+    zones: Option<PathBuf>,
     args: Vec<String>,
     expect: Vec<String>,
     skip_if_missing: bool,
@@ -56,6 +58,7 @@ fn load_cases() -> Vec<Case> {
                 residences: input_path(&field("residences"), "ok_residences.geojson"),
                 services: input_path(&field("services"), "ok_services.geojson"),
                 network: c.get("network").and_then(|v| v.as_str()).map(|n| input_path(n, "ok_network.geojson")),
+                zones: c.get("zones").and_then(|v| v.as_str()).map(|n| input_path(n, "ok_zones.geojson")),
                 args: strings(c, "args", &name),
                 expect: strings(c, "expect", &name),
                 skip_if_missing: c.get("skip_if_missing").and_then(|v| v.as_bool()).unwrap_or(false),
@@ -118,8 +121,11 @@ fn run_case(case: &Case) -> Vec<String> {
     let mut problems = Vec::new();
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
-    let inputs: Vec<&Path> =
-        [case.residences.as_path(), case.services.as_path()].into_iter().chain(case.network.as_deref()).collect();
+    let inputs: Vec<&Path> = [case.residences.as_path(), case.services.as_path()]
+        .into_iter()
+        .chain(case.network.as_deref())
+        .chain(case.zones.as_deref())
+        .collect();
     let before = snapshot(&inputs);
 
     let mut cmd = Command::cargo_bin("lifecircle").expect("the lifecircle binary is built");
@@ -131,6 +137,7 @@ fn run_case(case: &Case) -> Vec<String> {
         .arg("--out")
         .arg(&out)
         .args(case.network.iter().flat_map(|n| [std::ffi::OsStr::new("--network"), n.as_os_str()]))
+        .args(case.zones.iter().flat_map(|z| [std::ffi::OsStr::new("--zones"), z.as_os_str()]))
         .args(&case.args)
         .current_dir(tmp.path())
         .timeout(std::time::Duration::from_secs(60));

@@ -625,3 +625,114 @@ fn a_projected_shapefile_network_gives_the_geojson_answers() {
     // The one-way bridge survived the DBF: R2 still cannot reach the clinic.
     assert_eq!(hb["features"][1]["properties"]["dist_clinic"], Value::Null);
 }
+
+/// Reads a CSV written by lifecircle (UTF-8 with BOM) into header and rows.
+fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(p).unwrap();
+    let text = text.strip_prefix('\u{feff}').expect("CSV starts with a BOM");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = r.records().map(|x| x.unwrap().iter().map(str::to_owned).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let zones = fixture("helsinki_zones.geojson");
+    let o = lifecircle()
+        .args(["analyze", "--format", "csv", "--zones"])
+        .arg(&zones)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    // Brute force: the first rectangle (file order, boundary included) holding each household's point.
+    let rects: Vec<(String, [f64; 4])> = read_json(&zones)["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
+            let xs: Vec<f64> = ring.iter().map(|c| c[0].as_f64().unwrap()).collect();
+            let ys: Vec<f64> = ring.iter().map(|c| c[1].as_f64().unwrap()).collect();
+            let (min, max) = (
+                |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min),
+                |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max),
+            );
+            (f["properties"]["id"].as_str().unwrap().to_owned(), [min(&xs), min(&ys), max(&xs), max(&ys)])
+        })
+        .collect();
+    let (header, rows) = read_csv(&out.join("households.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut want = vec![0.0; rects.len()];
+    let mut overlapping = 0;
+    for row in &rows {
+        let (x, y) = (row[col("lon")].parse::<f64>().unwrap(), row[col("lat")].parse::<f64>().unwrap());
+        let holding: Vec<usize> = (0..rects.len())
+            .filter(|&k| (rects[k].1[0]..=rects[k].1[2]).contains(&x) && (rects[k].1[1]..=rects[k].1[3]).contains(&y))
+            .collect();
+        want[holding[0]] += row[col("households")].parse::<f64>().unwrap();
+        overlapping += usize::from(holding.len() > 1);
+    }
+    let z = read_json(&out.join("zones.geojson"));
+    let feats = z["features"].as_array().unwrap();
+    assert_eq!(feats.len(), 3);
+    for (k, f) in feats.iter().enumerate() {
+        assert_eq!(f["properties"]["id"], rects[k].0.as_str());
+        assert!(
+            close(&f["properties"]["households"], want[k], 0.05),
+            "zone {}: {} vs {}",
+            rects[k].0,
+            f["properties"]["households"],
+            want[k]
+        );
+        assert_eq!(f["geometry"]["type"], "Polygon");
+    }
+    assert!(overlapping > 0, "the fixture's zone C overlaps B where residences are");
+    assert!(stderr.contains("zones 'B' and 'C' overlap"), "{stderr}");
+    // C lies inside B, so B takes everything: C holds no one, and says why it is not assessed.
+    let c = &feats[2]["properties"];
+    assert_eq!(c["households"], 0.0);
+    assert_eq!(c["elderly_land_per_capita_status"], "not_assessed");
+    assert!(c["elderly_land_per_capita_note"].as_str().unwrap().contains("residents"));
+    let a = &feats[0]["properties"];
+    assert_eq!(a["urban_rural"], "urban");
+    assert_eq!(feats[1]["properties"]["urban_rural"], "rural");
+    for k in [
+        "elderly_land_per_capita",
+        "elderly_land_per_capita_target",
+        "elderly_land_per_capita_status",
+        "covered_share_clinic",
+        "complete_share_15min",
+    ] {
+        assert!(a.get(k).is_some(), "{k}");
+    }
+    let s = read_json(&out.join("summary.json"));
+    assert_eq!(s["zones"]["kind"], "layer");
+    let (fh, frows) = read_csv(&out.join("facilities.csv"));
+    let fcol = |name: &str| fh.iter().position(|h| h == name).unwrap();
+    let inside_both = |x: f64, y: f64| {
+        rects.iter().filter(|(_, r)| (r[0]..=r[2]).contains(&x) && (r[1]..=r[3]).contains(&y)).count() > 1
+    };
+    let facilities_overlapping =
+        frows.iter().filter(|r| inside_both(r[fcol("lon")].parse().unwrap(), r[fcol("lat")].parse().unwrap())).count();
+    assert_eq!(s["zones"]["overlaps"][0]["points"].as_u64().unwrap() as usize, overlapping + facilities_overlapping);
+    let (zh, zrows) = read_csv(&out.join("zones.csv"));
+    assert!(zh.iter().any(|h| h == "elderly_land_per_capita_status") && zrows.len() == 3);
+
+    // A grid of 250 m cells holds every household once.
+    let grid = dir.path().join("grid");
+    let o = lifecircle().args(["analyze", "--grid", "250", "--out"]).arg(&grid).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let z = read_json(&grid.join("zones.geojson"));
+    let total: f64 =
+        z["features"].as_array().unwrap().iter().map(|f| f["properties"]["households"].as_f64().unwrap()).sum();
+    let s = read_json(&grid.join("summary.json"));
+    assert!((total - s["households"].as_f64().unwrap()).abs() < 0.5, "{total}");
+    assert_eq!(s["zones"]["kind"], "grid");
+    assert_eq!(s["zones"]["grid_m"], 250.0);
+}

@@ -9,6 +9,7 @@
 //! writes to fixed slots, sums are taken sequentially in input order).
 
 pub mod catchments;
+mod fca;
 pub mod indicators;
 pub mod network;
 mod reach;
@@ -25,8 +26,9 @@ use crate::network::NetworkOptions;
 use crate::standards::{Category, Cohort, StandardProfile};
 
 pub use catchments::{Catchment, CatchmentMode};
+pub use fca::ElderlyLandAccess;
 pub use network::{NetworkAnalysis, NetworkCoverage};
-pub use summary::{CategorySummary, NetworkSummary, Summary};
+pub use summary::{CategorySummary, ElderlyLandSummary, NetworkSummary, Summary};
 
 /// What coverage is judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -244,6 +246,9 @@ pub struct Analysis {
     pub reach: Vec<Option<Reach>>,
     /// The walking network and where points met it, for a network analysis.
     pub network: Option<NetworkAnalysis>,
+    /// Per household, elderly-care land within 15-minute reach per resident (2SFCA), when the
+    /// profile asks for `elderly_land_per_capita`.
+    pub elderly_land: Option<ElderlyLandAccess>,
     /// Wall time of each step of the analysis (projection, straight-line search, network build,
     /// snapping, network search, reach), for `--timings` and benchmarks.
     pub steps: Vec<(&'static str, std::time::Duration)>,
@@ -354,7 +359,7 @@ fn run(
             (DistanceModel::Network, walk_radii_m.clone(), reach, Some(net))
         }
     };
-    Ok(Analysis {
+    let mut analysis = Analysis {
         profile,
         options,
         distance_model,
@@ -366,9 +371,16 @@ fn run(
         coverage,
         reach,
         network,
+        elderly_land: None,
         steps,
         tier_ranks,
-    })
+    };
+    if analysis.profile.indicator(crate::standards::IndicatorId::ElderlyLandPerCapita).is_some() {
+        let t = std::time::Instant::now();
+        analysis.elderly_land = analysis.elderly_land_access();
+        analysis.steps.push(("elderly land 2SFCA", t.elapsed()));
+    }
+    Ok(analysis)
 }
 
 /// Distance to the nearest facility of every category for every residence, in parallel over

@@ -124,8 +124,24 @@ pub struct Summary {
     /// The walking network, what was dropped and what could not reach it (null in a
     /// straight-line analysis).
     pub network: Option<NetworkSummary>,
+    /// The per-household 2SFCA of elderly-care land (households.geojson's
+    /// `elderly_land_per_capita_15min`), when the profile asks for elderly land.
+    pub elderly_land_per_capita_15min: Option<ElderlyLandSummary>,
     /// Zones and their indicator verdicts (filled by the job after zone assignment).
     pub zones: Option<crate::analysis::indicators::ZoneSummary>,
+}
+
+/// The 2SFCA block of summary.json.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ElderlyLandSummary {
+    /// How the value is computed.
+    pub method: &'static str,
+    /// The 15-minute reach per elderly-care category, metres (in the distance model's terms).
+    pub radius_m: std::collections::BTreeMap<String, f64>,
+    /// Elderly-care facilities without a land area (the households they reach are not assessed).
+    pub facilities_without_land: usize,
+    /// Residences without a value.
+    pub residences_not_assessed: usize,
 }
 
 fn ordered_map<S: Serializer>(v: &[(String, CategorySummary)], s: S) -> Result<S::Ok, S::Error> {
@@ -288,6 +304,12 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         out_crs: "WGS84 (EPSG:4326)".to_owned(),
         unknown_categories: Default::default(),
         network: a.network.as_ref().map(|n| network_summary(a, n)),
+        elderly_land_per_capita_15min: a.elderly_land.as_ref().map(|e| ElderlyLandSummary {
+            method: "2SFCA: each elderly-care facility's land ÷ residents within its 15-minute reach, summed over the facilities each household reaches",
+            radius_m: e.radius_m.iter().map(|(c, r)| (c.clone(), *r)).collect(),
+            facilities_without_land: e.facilities_without_land,
+            residences_not_assessed: e.per_capita.iter().filter(|v| v.is_none()).count(),
+        }),
         zones: None,
     }
 }

@@ -616,6 +616,12 @@ pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>)
         let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &ctx.crs, ctx.given, ctx.role, &at_geometry)?;
         match &geometry {
             Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+                if geo::Area::unsigned_area(&geometry) == 0.0 {
+                    return Err(Error::input(
+                        at_geometry(),
+                        "polygon has no area (its corners are in a line or repeated)",
+                    ));
+                }
                 representative_point(&geometry, LayerRole::Zones, &at_geometry)?;
             }
             _ => {

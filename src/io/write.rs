@@ -4,7 +4,7 @@
 //!
 //! Shapefile field names: `id`, `households`, `population`, `elderly`, `d_<code>` (dist_),
 //! `n_<code>` (nearest_), `k_<code>` (ok_), `missing`, `miss_list`, `cmpl_5min`, `cmpl_10min`,
-//! `cmpl_15min`, `complete`, and in a network analysis `e_<code>` (euclid_), `w_<code>`
+//! `cmpl_15min`, `complete`, `eldland15` (elderly_land_per_capita_15min), and in a network analysis `e_<code>` (euclid_), `w_<code>`
 //! (walk_min_) and `snap_m`, where `<code>` is the category's `dbf_code` (see
 //! `lifecircle standards show`); facilities: `id`, `category`, `name`, `capacity`, `land_m2`,
 //! `floor_m2`, `households`, `population` (and `snap_m`).
@@ -169,6 +169,10 @@ pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
         columns.push(col(*name, dbf, BOOL));
     }
     columns.push(col("complete", "complete", BOOL));
+    let elderly_land = a.elderly_land.as_ref();
+    if elderly_land.is_some() {
+        columns.push(col("elderly_land_per_capita_15min", "eldland15", FieldKind::Number { decimals: 4 }));
+    }
     let row = move |r: usize, out: &mut Vec<Cell<'a>>| {
         let res = &a.residences[r];
         out.push(Cell::Str(&res.id));
@@ -199,6 +203,9 @@ pub fn household_table<'a>(a: &'a Analysis) -> Table<'a> {
             out.push(Cell::Bool(v.complete[k]));
         }
         out.push(Cell::Bool(v.complete[2]));
+        if let Some(e) = elderly_land {
+            out.push(opt_num(e.per_capita[r]));
+        }
     };
     Table {
         columns,

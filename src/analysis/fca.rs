@@ -1,0 +1,206 @@
+//! The catchment version of the elderly-land rule, per household: a two-step floating
+//! catchment (2SFCA) over the 15-minute tier's walking distance, by the analysis's distance
+//! model (straight line ÷ detour, or the walk along the network).
+//!
+//! Step 1: each elderly-care facility's land divided by the residents within its reach.
+//! Step 2: for each residence, the sum of those ratios over the facilities within its reach:
+//! `elderly_land_per_capita_15min`, m² per resident. A residence that reaches a facility
+//! without a known land area gets no value (it cannot be assessed), never a partial sum.
+
+use rayon::prelude::*;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+use super::{Analysis, DistanceModel, Judge, round_decimetre};
+use crate::network::DijkstraScratch;
+use crate::standards::IndicatorId;
+
+/// Per-household elderly-care land within 15-minute reach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElderlyLandAccess {
+    /// m² per resident (four decimals) per residence in input order; `None` when a reached
+    /// facility has no land area, or the residence is off the network.
+    pub per_capita: Vec<Option<f64>>,
+    /// The reach used per facility category (metres, in the analysis's distance model).
+    pub radius_m: Vec<(String, f64)>,
+    /// Elderly-care facilities without a land area.
+    pub facilities_without_land: usize,
+}
+
+impl Analysis {
+    /// The 15-minute walking distance for category `c`: the `15min` tier's walking distance, or
+    /// with `--judge minutes` its minutes at the cohort's speed; `None` when the profile has
+    /// no such tier.
+    pub(super) fn fifteen_minute_walk(&self, c: usize) -> Option<f64> {
+        let t = self.profile.tiers.iter().find(|t| t.id == "15min")?;
+        match (self.options.judge, t.minutes) {
+            (Judge::Minutes, Some(m)) => Some(m * 60.0 * self.options.speed_of(self.profile.categories[c].cohort)),
+            _ => t.walk_m,
+        }
+    }
+
+    /// Computes [`ElderlyLandAccess`] for the profile's elderly-land categories (those of its
+    /// `elderly_land_per_capita` rule, else elderly_home and elderly_daycare). `None` when the
+    /// profile has none of them or no 15-minute tier.
+    pub fn elderly_land_access(&self) -> Option<ElderlyLandAccess> {
+        let ids = match self.profile.indicator(IndicatorId::ElderlyLandPerCapita) {
+            Some(rule) => rule.category_ids(),
+            None => IndicatorId::ElderlyLandPerCapita.default_categories().iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let cats: Vec<usize> = ids.iter().filter_map(|id| self.profile.index_of(id)).collect();
+        let radius = |c: usize| -> Option<f64> {
+            let walk = self.fifteen_minute_walk(c)?;
+            Some(match self.distance_model {
+                DistanceModel::Euclidean => walk / self.options.detour,
+                DistanceModel::Network => walk,
+            })
+        };
+        let radius_m: Vec<(String, f64)> =
+            cats.iter().filter_map(|&c| Some((self.profile.categories[c].id.clone(), radius(c)?))).collect();
+        if radius_m.is_empty() {
+            return None;
+        }
+        let facilities: Vec<usize> = (0..self.facilities.len())
+            .filter(|&f| cats.contains(&self.facilities[f].category) && radius(self.facilities[f].category).is_some())
+            .collect();
+        let tree: RTree<GeomWithData<[f64; 2], u32>> = RTree::bulk_load(
+            self.residences.iter().enumerate().map(|(i, r)| GeomWithData::new(r.xy, i as u32)).collect(),
+        );
+        // Step 1: who each facility reaches (sorted residence indices).
+        let reached: Vec<Vec<u32>> = facilities
+            .par_iter()
+            .map_init(DijkstraScratch::new, |scratch, &f| {
+                let fac = &self.facilities[f];
+                let Some(r) = radius(fac.category) else { return Vec::new() };
+                let mut candidates: Vec<u32> =
+                    tree.locate_within_distance(fac.xy, (r + 0.05).powi(2)).map(|g| g.data).collect();
+                candidates.sort_unstable();
+                match &self.network {
+                    None => candidates
+                        .into_iter()
+                        .filter(|&i| {
+                            let p = self.residences[i as usize].xy;
+                            round_decimetre(((p[0] - fac.xy[0]).powi(2) + (p[1] - fac.xy[1]).powi(2)).sqrt()) <= r
+                        })
+                        .collect(),
+                    Some(net) => {
+                        let source = net.facility_snaps[f];
+                        if !source.is_snapped() {
+                            return Vec::new();
+                        }
+                        let targets: Vec<_> = candidates.iter().map(|&i| net.residence_snaps[i as usize]).collect();
+                        let answers = net.network.nearest_sources(&[source], &targets, r + 0.05, scratch);
+                        candidates
+                            .into_iter()
+                            .zip(answers)
+                            .filter(|(_, a)| a.is_some_and(|(_, d)| round_decimetre(d) <= r))
+                            .map(|(i, _)| i)
+                            .collect()
+                    }
+                }
+            })
+            .collect();
+        // Step 2, in facility order (the sums do not depend on the thread count).
+        let mut sum = vec![0.0f64; self.residences.len()];
+        let mut unknown = vec![false; self.residences.len()];
+        let mut facilities_without_land = 0;
+        for (&f, who) in facilities.iter().zip(&reached) {
+            let Some(land) = self.facilities[f].land_area_m2 else {
+                facilities_without_land += 1;
+                for &i in who {
+                    unknown[i as usize] = true;
+                }
+                continue;
+            };
+            let residents: f64 = who.iter().map(|&i| self.residences[i as usize].population).sum();
+            if residents > 0.0 {
+                let ratio = land / residents;
+                for &i in who {
+                    sum[i as usize] += ratio;
+                }
+            }
+        }
+        let off_network = |i: usize| self.network.as_ref().is_some_and(|n| !n.residence_snaps[i].is_snapped());
+        let per_capita = (0..self.residences.len())
+            .map(|i| (!unknown[i] && !off_network(i)).then(|| (sum[i] * 1e4).round() / 1e4))
+            .collect();
+        Some(ElderlyLandAccess { per_capita, radius_m, facilities_without_land })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{AnalysisOptions, analyze};
+    use crate::model::{Facility, Residence};
+    use crate::standards::StandardProfile;
+    use geo::{Geometry, Point};
+
+    fn at(x: f64, y: f64) -> [f64; 2] {
+        let lat0: f64 = 39.9;
+        [116.4 + x / (111_320.0 * lat0.to_radians().cos()), lat0 + y / 110_574.0]
+    }
+
+    fn residence(id: &str, x: f64, population: f64) -> Residence {
+        let p = at(x, 0.0);
+        Residence {
+            id: id.into(),
+            households: population / 2.5,
+            population,
+            elderly: None,
+            geometry: Geometry::Point(Point::new(p[0], p[1])),
+            lonlat: p,
+            xy: [0.0, 0.0],
+        }
+    }
+
+    fn facility(p: &StandardProfile, id: &str, cat: &str, x: f64, land: Option<f64>) -> Facility {
+        let q = at(x, 0.0);
+        Facility {
+            id: id.into(),
+            category: p.index_of(cat).unwrap(),
+            name: None,
+            capacity: None,
+            land_area_m2: land,
+            floor_area_m2: None,
+            activity_area_m2: None,
+            office_area_m2: None,
+            open_hours: None,
+            volunteer_station: None,
+            geometry: Geometry::Point(Point::new(q[0], q[1])),
+            lonlat: q,
+            xy: [0.0, 0.0],
+        }
+    }
+
+    #[test]
+    fn two_step_floating_catchment_by_hand() {
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        // On a line: A at 0 and B at 1,500 m, residents at 0 (100), 800 (300), 1,400 (100), 3,000 (50).
+        // A (600 m²) reaches r0 and r1 (400 residents): 1.5 m²/resident. B (200 m²) reaches r1 and
+        // r2 (400 residents): 0.5. r0 = 1.5, r1 = 2.0, r2 = 0.5, r3 = 0. The daycare D at 3,000 m
+        // has no land: r3 cannot be assessed.
+        let residences = vec![
+            residence("r0", 0.0, 100.0),
+            residence("r1", 800.0, 300.0),
+            residence("r2", 1400.0, 100.0),
+            residence("r3", 3000.0, 50.0),
+        ];
+        let facilities = vec![
+            facility(&p, "A", "elderly_home", 0.0, Some(600.0)),
+            facility(&p, "B", "elderly_daycare", 1500.0, Some(200.0)),
+            facility(&p, "D", "elderly_daycare", 3000.0, None),
+            facility(&p, "c", "clinic", 0.0, Some(99.0)),
+        ];
+        let a = analyze(p.clone(), residences.clone(), facilities.clone(), AnalysisOptions::default()).unwrap();
+        let access = a.elderly_land_access().unwrap();
+        assert_eq!(access.per_capita, vec![Some(1.5), Some(2.0), Some(0.5), None]);
+        assert_eq!(access.facilities_without_land, 1);
+        // The daycare's 15-minute reach is the 15-minute tier's 1,000 m, not its own 300 m radius.
+        assert!(access.radius_m.iter().all(|(_, r)| *r == 1000.0), "{:?}", access.radius_m);
+        // A detour factor of 2 halves the straight-line reach: A reaches only r0; B only r2.
+        let opts = AnalysisOptions { detour: 2.0, ..AnalysisOptions::default() };
+        let a = analyze(p, residences, facilities, opts).unwrap();
+        let access = a.elderly_land_access().unwrap();
+        assert_eq!(access.per_capita, vec![Some(6.0), Some(0.0), Some(2.0), None]);
+    }
+}
