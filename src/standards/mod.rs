@@ -1,7 +1,7 @@
 //! Standard profiles: the life-circle tiers and facility categories a plan sets, each with its
 //! radius, cohort, "also serves" relations and the document and clause it comes from.
 //!
-//! Profiles are TOML. The built-in `gb50180-2018` is compiled in; a user profile is loaded with
+//! Profiles are TOML. The built-in ones ([`BUILT_IN`]) are compiled in; a user profile is loaded with
 //! [`StandardProfile::from_toml_file`]. The schema is that of `src/standards/profiles/*.toml`:
 //!
 //! - top level: `id`, `name_zh`, `name_en`, `source`;
@@ -21,6 +21,9 @@
 
 pub mod indicators;
 
+#[cfg(test)]
+mod builtin_tests;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -30,10 +33,28 @@ use crate::error::{Error, Result};
 
 pub use indicators::{AppliesTo, Comparison, IndicatorId, IndicatorRule};
 
-const GB50180_2018: &str = include_str!("profiles/gb50180-2018.toml");
+/// Ids and TOML texts of the built-in profiles, in listing order.
+const BUILT_IN_TEXTS: [(&str, &str); 7] = [
+    ("gb50180-2018", include_str!("profiles/gb50180-2018.toml")),
+    ("national-2021", include_str!("profiles/national-2021.toml")),
+    ("hunan-2022", include_str!("profiles/hunan-2022.toml")),
+    ("tianjin-2022", include_str!("profiles/tianjin-2022.toml")),
+    ("shanghai-pudong-2023", include_str!("profiles/shanghai-pudong-2023.toml")),
+    ("inner-mongolia-13th", include_str!("profiles/inner-mongolia-13th.toml")),
+    ("shandong-rural-2015", include_str!("profiles/shandong-rural-2015.toml")),
+];
 
-/// Ids of the built-in profiles.
-pub const BUILT_IN: &[&str] = &["gb50180-2018"];
+/// Ids of the built-in profiles: the default `gb50180-2018` (GB 50180-2018 tiers and facilities)
+/// and the national and provincial community service plans that extend it (standards.md §5).
+pub const BUILT_IN: &[&str] = &[
+    "gb50180-2018",
+    "national-2021",
+    "hunan-2022",
+    "tianjin-2022",
+    "shanghai-pudong-2023",
+    "inner-mongolia-13th",
+    "shandong-rural-2015",
+];
 
 /// The id of the default profile.
 pub const DEFAULT_PROFILE: &str = "gb50180-2018";
@@ -145,28 +166,55 @@ pub struct StandardProfile {
     #[serde(skip)]
     lookup: HashMap<String, usize>,
     #[serde(skip)]
+    origins: Origins,
+    #[serde(skip)]
     served_by: Vec<Vec<usize>>,
 }
+
+/// Where an entry (tier, category or indicator) of a profile comes from, relative to the profile
+/// it `extends`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The profile's own: it extends nothing, or its base has no entry of that id.
+    Own,
+    /// From the base, with keys that this profile changes.
+    Overridden,
+    /// From the base, unchanged.
+    Inherited,
+}
+
+impl Origin {
+    /// `own`, `overridden` or `inherited`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Own => "own",
+            Origin::Overridden => "overridden",
+            Origin::Inherited => "inherited",
+        }
+    }
+}
+
+/// The origin of the base's and the profile's entries, keyed by `section/id`
+/// (`indicators/workers_per_10k`); an entry not listed is the profile's own.
+type Origins = HashMap<String, Origin>;
 
 /// How deep `extends` may chain (deeper is taken as a cycle).
 const MAX_EXTENDS_DEPTH: usize = 8;
 
 /// The TOML text of a built-in profile.
 fn built_in_text(id: &str) -> Option<&'static str> {
-    match id {
-        "gb50180-2018" => Some(GB50180_2018),
-        _ => None,
-    }
+    BUILT_IN_TEXTS.iter().find(|(i, _)| *i == id).map(|(_, text)| *text)
 }
 
 /// Parses a profile's TOML and, when it `extends` another (a built-in id or a TOML path, relative
 /// to `dir`), lays it over that one: top-level values replace the base's; `[[tiers]]`,
 /// `[[categories]]` and `[[indicators]]` entries are matched by `id`, a matching entry replacing only the keys it
-/// gives (e.g. just `radius_m`), a new id being appended.
-fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Result<toml::Table> {
+/// gives (e.g. just `radius_m`), a new id being appended. Also returns where each entry comes
+/// from relative to the immediate base.
+fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Result<(toml::Table, Origins)> {
     let bad = |m: String| Error::Profile { profile: name.to_owned(), message: m };
     let table: toml::Table = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
-    let Some(extends) = table.get("extends").cloned() else { return Ok(table) };
+    let Some(extends) = table.get("extends").cloned() else { return Ok((table, Origins::new())) };
     let base_ref = extends.as_str().ok_or_else(|| bad("extends must be a profile id or a TOML path".into()))?;
     if depth >= MAX_EXTENDS_DEPTH {
         return Err(bad(format!("extends '{base_ref}': more than {MAX_EXTENDS_DEPTH} levels (a cycle?)")));
@@ -174,7 +222,7 @@ fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Res
     if !table.contains_key("id") {
         return Err(bad("a profile that extends another needs its own id".into()));
     }
-    let mut base = match built_in_text(base_ref) {
+    let (mut base, _) = match built_in_text(base_ref) {
         Some(t) => merged_table(t, base_ref, None, depth + 1)?,
         None => {
             let path = dir.map_or_else(|| Path::new(base_ref).to_path_buf(), |d| d.join(base_ref));
@@ -188,6 +236,13 @@ fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Res
             merged_table(&t, &path.display().to_string(), path.parent(), depth + 1)?
         }
     };
+    let mut origins = Origins::new();
+    for section in ["tiers", "categories", "indicators"] {
+        let entries = base.get(section).and_then(|v| v.as_array()).into_iter().flatten();
+        for id in entries.filter_map(|e| e.get("id").and_then(|v| v.as_str())) {
+            origins.insert(format!("{section}/{id}"), Origin::Inherited);
+        }
+    }
     for (key, value) in table {
         match (key.as_str(), value, base.get_mut(&key)) {
             (
@@ -205,6 +260,8 @@ fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Res
                         .iter_mut()
                         .filter_map(|v| v.as_table_mut())
                         .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(id.as_str()));
+                    let origin = if existing.is_some() { Origin::Overridden } else { Origin::Own };
+                    origins.insert(format!("{key}/{id}"), origin);
                     match existing {
                         Some(existing) => existing.extend(entry),
                         None => base_entries.push(toml::Value::Table(entry)),
@@ -216,7 +273,7 @@ fn merged_table(text: &str, name: &str, dir: Option<&Path>, depth: usize) -> Res
             }
         }
     }
-    Ok(base)
+    Ok((base, origins))
 }
 
 /// Normalises a category name for lookup: trimmed, lower-case, `-`/space as `_`.
@@ -258,12 +315,32 @@ impl StandardProfile {
         Self::from_table(merged_table(text, name, None, 0)?, name)
     }
 
-    fn from_table(table: toml::Table, name: &str) -> Result<StandardProfile> {
+    fn from_table((table, origins): (toml::Table, Origins), name: &str) -> Result<StandardProfile> {
         let mut p: StandardProfile = table
             .try_into()
             .map_err(|e: toml::de::Error| Error::Profile { profile: name.to_owned(), message: e.to_string() })?;
         p.validate(name)?;
+        p.origins = origins;
         Ok(p)
+    }
+
+    fn origin(&self, section: &str, id: &str) -> Origin {
+        self.origins.get(&format!("{section}/{id}")).copied().unwrap_or(Origin::Own)
+    }
+
+    /// Where a tier comes from relative to the profile this one `extends`.
+    pub fn tier_origin(&self, id: &str) -> Origin {
+        self.origin("tiers", id)
+    }
+
+    /// Where a category comes from relative to the profile this one `extends`.
+    pub fn category_origin(&self, id: &str) -> Origin {
+        self.origin("categories", id)
+    }
+
+    /// Where an indicator rule comes from relative to the profile this one `extends`.
+    pub fn indicator_origin(&self, id: IndicatorId) -> Origin {
+        self.origin("indicators", id.as_str())
     }
 
     fn validate(&mut self, name: &str) -> Result<()> {
