@@ -280,6 +280,45 @@ fn detour_is_reported_and_shrinks_coverage() {
 }
 
 #[test]
+fn standards_list_shows_seven_profiles_and_show_prints_each_rule_with_its_source() {
+    let out = lifecircle().args(["standards", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ids = [
+        "gb50180-2018",
+        "national-2021",
+        "hunan-2022",
+        "tianjin-2022",
+        "shanghai-pudong-2023",
+        "inner-mongolia-13th",
+        "shandong-rural-2015",
+    ];
+    for id in ids {
+        assert_eq!(text.lines().filter(|l| l.split_whitespace().next() == Some(id)).count(), 1, "{id}: {text}");
+    }
+    let out = lifecircle().args(["standards", "show", "hunan-2022"]).output().unwrap();
+    assert!(out.status.success());
+    // Sources and notes are wrapped for the terminal: compare with whitespace collapsed.
+    let text = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "extends: gb50180-2018",
+        "service_area_per_100_households 每百户社区综合服务设施面积 ≥ 43 m²/100 households all own",
+        "source: Hunan community service plan (2022): 43 m² of community service floor area per 100 households",
+        "43 m² \"per 100 residents\" while its body reports 41.1 m² per 100 households",
+        "elderly_land_per_capita 人均社区养老服务设施用地 ≥ 0.1 m²/resident all inherited",
+        "Hunan community service plan (2022) §三(二)4",
+        "with clinic or health_center within 100 m",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    for id in ids {
+        let out = lifecircle().args(["standards", "show", id]).output().unwrap();
+        assert!(out.status.success(), "{id}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("zone indicators"), "{id}");
+    }
+}
+
+#[test]
 fn standards_list_show_and_user_profiles() {
     let out = lifecircle().args(["standards", "list"]).output().unwrap();
     assert!(out.status.success());

@@ -3,7 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::analysis::Summary;
-use crate::standards::StandardProfile;
+use crate::standards::{AppliesTo, Origin, StandardProfile};
+
+/// Display columns that `standards show` wraps its sources and notes at.
+const TEXT_WIDTH: usize = 100;
 
 /// Display width of a string: CJK and full-width characters count two columns.
 fn width(s: &str) -> usize {
@@ -27,6 +30,40 @@ fn pad(s: &str, w: usize) -> String {
     for _ in width(s)..w {
         out.push(' ');
     }
+    out
+}
+
+/// `text` wrapped at [`TEXT_WIDTH`] display columns, the first line starting with `first`, the
+/// others indented by `indent` spaces. Breaks at spaces; a word wider than a line (Chinese text
+/// has no spaces) is broken between characters.
+fn wrap(first: &str, text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    let mut line = first.to_owned();
+    let mut fresh = true; // nothing but the lead-in on this line yet
+    for word in text.split_whitespace() {
+        let sep = usize::from(!fresh);
+        if !fresh && width(&line) + sep + width(word) > TEXT_WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = " ".repeat(indent);
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        for ch in word.chars() {
+            let w = width(ch.encode_utf8(&mut [0; 4]));
+            if width(&line) + w > TEXT_WIDTH && width(&line) > indent {
+                out.push_str(&line);
+                out.push('\n');
+                line = " ".repeat(indent);
+            }
+            line.push(ch);
+        }
+        fresh = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
     out
 }
 
@@ -143,19 +180,46 @@ pub fn summary_table(s: &Summary) -> String {
     out
 }
 
-/// One line per built-in profile.
+/// One line per built-in profile: id, names, the profile it extends and how many zone
+/// indicators it asks for (`standards show ID` prints the sources).
 pub fn profile_list(profiles: &[StandardProfile]) -> String {
-    let rows: Vec<Vec<String>> =
-        profiles.iter().map(|p| vec![p.id.clone(), p.name_zh.clone(), p.name_en.clone(), p.source.clone()]).collect();
-    render_rows(&rows)
+    let mut rows = vec![["id", "名称", "name", "extends", "indicators"].map(String::from).to_vec()];
+    rows.extend(profiles.iter().map(|p| {
+        vec![
+            p.id.clone(),
+            p.name_zh.clone(),
+            p.name_en.clone(),
+            p.extends.clone().unwrap_or_else(|| "–".into()),
+            p.indicators.len().to_string(),
+        ]
+    }));
+    let mut out = render_rows(&rows);
+    out.push_str("\n`lifecircle standards show ID` prints every rule of a profile with its source.\n");
+    out
 }
 
 /// Every tier and category of a profile with its numbers and source.
 pub fn profile_table(p: &StandardProfile) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {} / {}\nsource: {}", p.id, p.name_zh, p.name_en, p.source);
+    let _ = writeln!(out, "{} — {} / {}", p.id, p.name_zh, p.name_en);
+    out.push_str(&wrap("source: ", &p.source, 8));
     if let Some(base) = &p.extends {
-        let _ = writeln!(out, "extends: {base} (its tiers and categories, with the changes above)");
+        let _ = writeln!(out, "extends: {base} (its tiers, categories and indicators, with this profile's changes)");
+        for (what, origins) in [
+            ("tiers", p.tiers.iter().map(|t| (t.id.as_str(), p.tier_origin(&t.id))).collect::<Vec<_>>()),
+            ("categories", p.categories.iter().map(|c| (c.id.as_str(), p.category_origin(&c.id))).collect()),
+        ] {
+            let of = |o: Origin| origins.iter().filter(|(_, x)| *x == o).map(|(id, _)| *id).collect::<Vec<_>>();
+            let (inherited, changed, own) = (of(Origin::Inherited), of(Origin::Overridden), of(Origin::Own));
+            let mut parts = vec![format!("{} inherited", inherited.len())];
+            if !changed.is_empty() {
+                parts.push(format!("overridden: {}", changed.join(", ")));
+            }
+            if !own.is_empty() {
+                parts.push(format!("own: {}", own.join(", ")));
+            }
+            let _ = writeln!(out, "  {what}: {}", parts.join("; "));
+        }
     }
     out.push('\n');
     let _ = writeln!(out, "tiers:");
@@ -192,13 +256,114 @@ pub fn profile_table(p: &StandardProfile) -> String {
     out.push_str(&render_rows(&rows));
     let _ = writeln!(out, "\nsources and notes (every radius is configurable in a user profile):");
     for c in &p.categories {
-        let _ = writeln!(out, "  {}: {}", c.id, c.source);
+        out.push_str(&wrap(&format!("  {}: ", c.id), &c.source, 6));
         if let Some(n) = &c.note {
-            let _ = writeln!(out, "    note: {n}");
+            out.push_str(&wrap("    note: ", n, 10));
         }
         if !c.aliases.is_empty() {
-            let _ = writeln!(out, "    aliases: {}", c.aliases.join(", "));
+            out.push_str(&wrap("    aliases: ", &c.aliases.join(", "), 13));
+        }
+    }
+    out.push_str(&indicator_section(p));
+    out
+}
+
+/// The zone indicators of a profile: a table of targets, then each rule's measure, source and note.
+fn indicator_section(p: &StandardProfile) -> String {
+    let mut out = String::new();
+    if p.indicators.is_empty() {
+        let _ = writeln!(out, "\nzone indicators: none");
+        return out;
+    }
+    let _ = writeln!(out, "\nzone indicators (per zone; shares are fractions 0–1; every number is configurable):");
+    let mut header = ["id", "名称", "target", "unit", "zones"].map(String::from).to_vec();
+    if p.extends.is_some() {
+        header.push("origin".into());
+    }
+    let mut rows = vec![header];
+    for r in &p.indicators {
+        let mut row = vec![
+            r.id.as_str().to_owned(),
+            r.name_zh.clone(),
+            r.target_text(),
+            r.unit.clone().unwrap_or_else(|| if r.id.is_share() { "share".into() } else { "–".into() }),
+            r.applies_to.as_str().to_owned(),
+        ];
+        if p.extends.is_some() {
+            row.push(p.indicator_origin(r.id).as_str().to_owned());
+        }
+        rows.push(row);
+    }
+    out.push_str(&render_rows(&rows));
+    if let Some(base) = &p.extends {
+        let _ =
+            writeln!(out, "origin: own = this profile's rule; inherited from {base}, or overridden by this profile");
+    }
+    let _ = writeln!(out, "\nindicator sources and notes:");
+    for r in &p.indicators {
+        out.push_str(&wrap("  ", &format!("{} — {} / {}", r.id.as_str(), r.name_zh, r.name_en), 4));
+        let mut measures = Vec::new();
+        let categories = r.category_ids();
+        if !categories.is_empty() {
+            measures.push(categories.join(", "));
+        }
+        let near = r.near_ids();
+        if !near.is_empty() {
+            let within = r.distance().map_or_else(String::new, |d| format!(" within {d} m"));
+            measures.push(format!("with {}{within}", near.join(" or ")));
+        }
+        if r.id == crate::standards::IndicatorId::OpenHoursShare {
+            measures.push(format!("open ≥ {} h a day", r.hours()));
+        }
+        if !measures.is_empty() {
+            out.push_str(&wrap("    measures: ", &measures.join("; "), 14));
+        }
+        let mut zones: Vec<String> = [("urban", r.min_households), ("rural", r.min_households_rural)]
+            .into_iter()
+            .filter_map(|(kind, n)| n.map(|n| format!("{kind} zones of ≥ {n} households")))
+            .collect();
+        if zones.is_empty() && r.applies_to != AppliesTo::All {
+            zones.push(format!("{} zones only", r.applies_to.as_str()));
+        }
+        if !zones.is_empty() {
+            out.push_str(&wrap("    applies to: ", &zones.join(", "), 16));
+        }
+        out.push_str(&wrap("    source: ", &r.source, 12));
+        if let Some(n) = &r.note {
+            out.push_str(&wrap("    note: ", n, 10));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::standards::BUILT_IN;
+
+    #[test]
+    fn wrap_keeps_every_word_and_the_width() {
+        let text = "a fairly long sentence ".repeat(12) + &"长".repeat(80);
+        let out = wrap("    source: ", &text, 12);
+        assert!(out.lines().all(|l| width(l) <= TEXT_WIDTH), "{out}");
+        assert!(out.lines().skip(1).all(|l| l.starts_with(&" ".repeat(12))), "{out}");
+        let words: Vec<&str> = out.split_whitespace().collect();
+        assert_eq!(words[..2], ["source:", "a"]);
+        assert_eq!(words.concat().matches('长').count(), 80);
+        assert_eq!(words.concat().matches("sentence").count(), 12);
+    }
+
+    #[test]
+    fn every_indicator_rule_is_shown_with_its_source_and_note() {
+        for id in BUILT_IN {
+            let p = StandardProfile::built_in(id).unwrap();
+            let shown = profile_table(&p).split_whitespace().collect::<Vec<_>>().join(" ");
+            for r in &p.indicators {
+                let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert!(shown.contains(&collapse(&r.source)), "{id}: {}", r.id.as_str());
+                assert!(shown.contains(&r.target_text()), "{id}: {}", r.id.as_str());
+                assert!(r.note.as_deref().is_none_or(|n| shown.contains(&collapse(n))), "{id}: {}", r.id.as_str());
+            }
+        }
+    }
 }
