@@ -8,6 +8,7 @@
 //! agrees with the number written. Sums run in input order, so results do not depend on the
 //! thread count.
 
+use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
@@ -359,47 +360,76 @@ impl Analysis {
                 indicators: Vec::new(),
             })
             .collect();
-        let mut covered = vec![0.0f64; n * ncat];
-        let mut complete = vec![[0.0f64; 3]; n];
-        let mut rule_households = vec![0.0f64; n * rules.len()];
-        // Per residence: sequential, in input order (sums do not depend on threads).
-        for (r, res) in self.residences.iter().enumerate() {
-            let z = residence_zone[r];
-            if z == NO_ZONE {
-                continue;
-            }
-            let z = z as usize;
-            let s = &mut stats[z];
-            s.residences += 1;
-            s.households += res.households;
-            s.population += res.population;
-            s.elderly = match (s.elderly, res.elderly) {
-                (Some(a), Some(b)) => Some(a + b),
-                _ => None,
-            };
-            for c in 0..ncat {
-                if self.covered(r, c) == Some(true) {
-                    covered[z * ncat + c] += res.households;
-                }
-            }
-            let v = self.verdict(r);
-            for (sum, done) in complete[z].iter_mut().zip(v.complete) {
-                if done {
-                    *sum += res.households;
-                }
-            }
-            for (k, p) in rules.iter().enumerate() {
-                if p.radii.is_empty() {
-                    continue;
-                }
-                let reached = p.categories.iter().zip(&p.radii).any(|(&c, radius)| {
-                    radius.is_some_and(|radius| self.coverage.distance(r, c).is_some_and(|d| d <= radius))
-                });
-                if reached {
-                    rule_households[z * rules.len() + k] += res.households;
-                }
+        // Residences grouped by zone, in input order within each zone; zones are summed in
+        // parallel, each in that order (the sums do not depend on the thread count).
+        let mut start = vec![0usize; n + 1];
+        for &z in residence_zone {
+            if z != NO_ZONE {
+                start[z as usize + 1] += 1;
             }
         }
+        for z in 0..n {
+            start[z + 1] += start[z];
+        }
+        let mut fill = start.clone();
+        let mut members = vec![0u32; start[n]];
+        for (r, &z) in residence_zone.iter().enumerate() {
+            if z != NO_ZONE {
+                members[fill[z as usize]] = r as u32;
+                fill[z as usize] += 1;
+            }
+        }
+        let required: Vec<bool> = self.profile.categories.iter().map(|c| c.required).collect();
+        let ranks: Vec<u8> = self.profile.categories.iter().map(|c| self.profile.tier_rank(c).unwrap_or(0)).collect();
+        struct Sums {
+            covered: Vec<f64>,
+            complete: [f64; 3],
+            reached: Vec<f64>,
+        }
+        let sums: Vec<Sums> = stats
+            .par_iter_mut()
+            .enumerate()
+            .map(|(z, s)| {
+                let mut sums = Sums { covered: vec![0.0; ncat], complete: [0.0; 3], reached: vec![0.0; rules.len()] };
+                for &r in &members[start[z]..start[z + 1]] {
+                    let r = r as usize;
+                    let res = &self.residences[r];
+                    s.residences += 1;
+                    s.households += res.households;
+                    s.population += res.population;
+                    s.elderly = match (s.elderly, res.elderly) {
+                        (Some(a), Some(b)) => Some(a + b),
+                        _ => None,
+                    };
+                    // Coverage and complete tiers as `verdict` judges them, without its list.
+                    let mut worst_missing_rank = u8::MAX;
+                    for (c, sum) in sums.covered.iter_mut().enumerate() {
+                        match self.covered(r, c) {
+                            Some(true) => *sum += res.households,
+                            Some(false) if required[c] => worst_missing_rank = worst_missing_rank.min(ranks[c]),
+                            _ => {}
+                        }
+                    }
+                    for (sum, tier) in sums.complete.iter_mut().zip(self.tier_ranks) {
+                        if worst_missing_rank > tier {
+                            *sum += res.households;
+                        }
+                    }
+                    for (p, sum) in rules.iter().zip(sums.reached.iter_mut()) {
+                        if p.radii.is_empty() {
+                            continue;
+                        }
+                        let reached = p.categories.iter().zip(&p.radii).any(|(&c, radius)| {
+                            radius.is_some_and(|radius| self.coverage.distance(r, c).is_some_and(|d| d <= radius))
+                        });
+                        if reached {
+                            *sum += res.households;
+                        }
+                    }
+                }
+                sums
+            })
+            .collect();
         let mut zone_facilities: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (f, &z) in facility_zone.iter().enumerate() {
             if z != NO_ZONE {
@@ -414,16 +444,25 @@ impl Analysis {
             if s.households > 0.0 {
                 for c in 0..ncat {
                     if self.radii_m[c].is_some() {
-                        s.covered_share[c] = Some(round4(covered[z * ncat + c] / s.households));
+                        s.covered_share[c] = Some(round4(sums[z].covered[c] / s.households));
                     }
                 }
-                s.complete_share = complete[z].map(|h| Some(round4(h / s.households)));
+                s.complete_share = sums[z].complete.map(|h| Some(round4(h / s.households)));
             }
-            s.indicators = rules
-                .iter()
-                .enumerate()
-                .map(|(k, p)| self.measure(p, &zones[z], s, &zone_facilities[z], rule_households[z * rules.len() + k]))
-                .collect();
+        }
+        let indicators: Vec<Vec<IndicatorValue>> = stats
+            .par_iter()
+            .enumerate()
+            .map(|(z, s)| {
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| self.measure(p, &zones[z], s, &zone_facilities[z], sums[z].reached[k]))
+                    .collect()
+            })
+            .collect();
+        for (s, v) in stats.iter_mut().zip(indicators) {
+            s.indicators = v;
         }
         stats
     }
@@ -827,6 +866,19 @@ mod tests {
         let whole = a.zones(ZoneSource::StudyArea);
         assert_eq!(whole.zones.len(), 1);
         assert_eq!(whole.stats[0].households, 251.0);
+        // Shares agree with the per-residence verdicts and coverage flags.
+        let share = |f: &dyn Fn(usize) -> bool| {
+            let hh: f64 = (0..a.residences.len()).filter(|&r| f(r)).map(|r| a.residences[r].households).sum();
+            Some(round4(hh / 251.0))
+        };
+        for k in 0..3 {
+            assert_eq!(whole.stats[0].complete_share[k], share(&|r| a.verdict(r).complete[k]), "tier {k}");
+        }
+        for c in 0..a.profile.categories.len() {
+            let want = if a.radii_m[c].is_some() { share(&|r| a.covered(r, c) == Some(true)) } else { None };
+            assert_eq!(whole.stats[0].covered_share[c], want, "category {c}");
+        }
+        assert!(whole.stats[0].covered_share.iter().flatten().any(|&v| v > 0.0 && v < 1.0), "a non-trivial share");
         assert!(whole.unassigned_residences().is_empty());
         let grid = a.zones(ZoneSource::Grid(250.0));
         assert!(grid.unassigned_residences().is_empty() && grid.unassigned_facilities().is_empty());

@@ -198,20 +198,27 @@ impl ZoneIndex {
     /// The first zone (file order) containing `p` (boundary included), and a second zone that
     /// also holds it strictly inside when the first does too (an overlap).
     pub fn locate(&self, p: [f64; 2]) -> (u32, Option<u32>) {
-        let mut candidates: Vec<u32> =
-            self.tree.locate_in_envelope_intersecting(&AABB::from_point(p)).map(|b| b.zone).collect();
-        candidates.sort_unstable();
-        let mut first: Option<(u32, Location)> = None;
-        for z in candidates {
-            let at = self.polygons[z as usize].locate(p);
-            match (first, at) {
-                (_, Location::Outside) => {}
-                (None, at) => first = Some((z, at)),
-                (Some((f, Location::Inside)), Location::Inside) => return (f, Some(z)),
-                (Some(_), _) => {}
+        // The lowest containing zone, and the two lowest holding p strictly inside; the
+        // R-tree's candidate order does not matter.
+        let mut first = NO_ZONE;
+        let mut inside = [NO_ZONE; 2];
+        for b in self.tree.locate_in_envelope_intersecting(&AABB::from_point(p)) {
+            let z = b.zone;
+            match self.polygons[z as usize].locate(p) {
+                Location::Outside => continue,
+                Location::Inside => {
+                    if z < inside[0] {
+                        inside = [z, inside[0]];
+                    } else if z < inside[1] {
+                        inside[1] = z;
+                    }
+                }
+                Location::Boundary => {}
             }
+            first = first.min(z);
         }
-        (first.map_or(NO_ZONE, |(z, _)| z), None)
+        let overlap = (first != NO_ZONE && inside[0] == first && inside[1] != NO_ZONE).then_some(inside[1]);
+        (first, overlap)
     }
 
     /// Assigns every point (in parallel; the answer does not depend on the thread count).
