@@ -113,7 +113,7 @@ const CATEGORIES: [&str; 17] = [
 // ---------------------------------------------------------------------------
 
 fn read_osm(path: &Path) -> BoxResult<Osm> {
-    Ok(lifecircle::osm::read_osm(path)?)
+    Ok(lifecircle::osm::read_osm(path, &lifecircle::osm::KeepAll)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -687,9 +687,9 @@ pub fn prepare(args: &Args) -> BoxResult<()> {
     println!(
         "read {}: {} nodes, {} ways, {} relations",
         args.pbf.display(),
-        osm.coords.len(),
-        osm.ways.len(),
-        osm.relations.len()
+        osm.counts[0],
+        osm.counts[1],
+        osm.counts[2]
     );
     println!("read {}: {} cells", args.grid.display(), cells.len());
     fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;

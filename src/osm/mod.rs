@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod network;
 pub mod read;
 pub mod residences;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -28,8 +29,9 @@ use serde_json::{Map, Value, json};
 
 pub use mapping::Mapping;
 pub use network::{NetworkStats, Segment};
-pub use read::{Broken, Kind, Osm, OsmId, Tags, read_osm};
+pub use read::{Broken, Coords, Filter, KeepAll, Kind, Osm, OsmId, TagView, Tags, read_osm, read_pbf};
 pub use residences::{Building, HouseholdModel, ResidenceStats};
+pub use xml::{read_xml, write_xml};
 
 use crate::error::{Error, Location, Result};
 use crate::io::load::{LayerRole, effective_crs, geometry_to_wgs84};
@@ -82,6 +84,83 @@ impl Default for ImportOptions {
             mapping: Mapping::built_in(),
             admin_level: DEFAULT_ADMIN_LEVEL,
         }
+    }
+}
+
+/// The tags some layer of the import reads (besides the mapping table's own keys).
+pub const USED_KEYS: [&str; 19] = [
+    "building",
+    "building:levels",
+    "landuse",
+    "highway",
+    "foot",
+    "access",
+    "oneway:foot",
+    "name",
+    "name:zh",
+    "type",
+    "boundary",
+    "admin_level",
+    "isced:level",
+    "amenity",
+    "shop",
+    "leisure",
+    "office",
+    "tourism",
+    "public_transport",
+];
+
+/// The import's [`Filter`]: keeps the nodes a mapping rule or [`mapping::SERVICE_KEYS`] may
+/// concern, and the ways and relations that may be buildings (`building=*`),
+/// `landuse=residential` areas, walkable ways (`highway=*`, ways only), administrative
+/// boundaries or services; of their tags, only [`USED_KEYS`] and the keys the mapping table
+/// tests.
+#[derive(Debug, Clone)]
+pub struct ImportFilter {
+    service_keys: Vec<String>,
+    keys: std::collections::BTreeSet<String>,
+}
+
+impl ImportFilter {
+    /// The filter for a mapping table.
+    pub fn new(mapping: &Mapping) -> Self {
+        let mut service_keys: Vec<String> = mapping::SERVICE_KEYS.iter().map(|k| (*k).to_owned()).collect();
+        let mut keys: std::collections::BTreeSet<String> = USED_KEYS.iter().map(|k| (*k).to_owned()).collect();
+        for rule in &mapping.rules {
+            if !service_keys.contains(&rule.key) {
+                service_keys.push(rule.key.clone());
+            }
+            keys.insert(rule.key.clone());
+            for c in &rule.when {
+                match c {
+                    mapping::Condition::Tag { key, .. } | mapping::Condition::Absent(key) => {
+                        keys.insert(key.clone());
+                    }
+                    mapping::Condition::Isced(_) | mapping::Condition::MinArea(_) => {}
+                }
+            }
+        }
+        ImportFilter { service_keys, keys }
+    }
+}
+
+impl Filter for ImportFilter {
+    fn keep(&self, kind: Kind, tags: &TagView<'_>) -> bool {
+        let service = || self.service_keys.iter().any(|k| tags.contains_key(k));
+        match kind {
+            Kind::Node => service(),
+            Kind::Way | Kind::Relation => {
+                tags.contains_key("building")
+                    || tags.get("landuse") == Some("residential")
+                    || (kind == Kind::Way && tags.contains_key("highway"))
+                    || tags.get("boundary") == Some("administrative")
+                    || service()
+            }
+        }
+    }
+
+    fn keep_key(&self, key: &str) -> bool {
+        self.keys.contains(key)
     }
 }
 
@@ -186,14 +265,14 @@ pub fn import_osm(path: &Path, opts: &ImportOptions) -> Result<OsmImport> {
             opts.households.household_size
         )));
     }
-    let osm = read_osm(path)?;
+    let osm = read_osm(path, &ImportFilter::new(&opts.mapping))?;
     let (residences, residence_stats) = residences::residences(&osm, &opts.households);
     let (services, service_stats) = services(&osm, &opts.mapping);
     let (network, network_stats) = network::network(&osm);
     let (zones, zones_broken) = zones(&osm, opts.admin_level);
     Ok(OsmImport {
         path: path.to_path_buf(),
-        counts: [osm.coords.len(), osm.ways.len(), osm.relations.len()],
+        counts: osm.counts,
         residences,
         residence_stats,
         services,

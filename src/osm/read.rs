@@ -1,7 +1,15 @@
-//! Reading an OpenStreetMap PBF extract into memory (blobs decoded in parallel, merged in file
-//! order) and assembling areas from closed ways and multipolygon/boundary relations.
+//! Reading an OpenStreetMap extract (PBF, or `.osm` XML through [`super::xml`]) into memory,
+//! keeping only what a [`Filter`] asks for, and assembling areas from closed ways and
+//! multipolygon/boundary relations.
+//!
+//! A read makes up to three passes over the file so that memory follows the kept objects, not
+//! the extract: (1) the tagged elements the filter keeps, with only the tags it keeps; (2) the
+//! untagged member ways of kept multipolygon/boundary relations; (3) the coordinates of the
+//! nodes those ways use, in a sorted id → lon/lat table. PBF blobs are decoded in parallel and
+//! merged in file order (so the result does not depend on the thread count); passes 2 and 3
+//! decode only the blobs that pass 1 saw holding ways, respectively nodes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -48,7 +56,7 @@ impl fmt::Display for OsmId {
 }
 
 /// A way: its node ids and tags.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Way {
     /// Node ids in order.
     pub refs: Vec<i64>,
@@ -57,7 +65,7 @@ pub struct Way {
 }
 
 /// A relation member.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     /// Kind of the member.
     pub kind: Kind,
@@ -68,7 +76,7 @@ pub struct Member {
 }
 
 /// A relation: members and tags.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Relation {
     /// Members in order.
     pub members: Vec<Member>,
@@ -76,112 +84,394 @@ pub struct Relation {
     pub tags: Tags,
 }
 
-/// The whole extract in memory.
+/// Node coordinates (lon/lat, WGS84) by node id: two parallel vectors sorted by id, looked up by
+/// binary search (24 bytes a node, no hashing).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Coords {
+    ids: Vec<i64>,
+    xy: Vec<Coord<f64>>,
+}
+
+impl Coords {
+    /// Builds the table from pairs in any order; for a repeated id the last pair wins.
+    pub fn from_pairs(mut pairs: Vec<(i64, Coord<f64>)>) -> Coords {
+        // A stable sort keeps repeated ids in input order; keep the last of each run.
+        pairs.sort_by_key(|&(id, _)| id);
+        let mut out = Coords { ids: Vec::with_capacity(pairs.len()), xy: Vec::with_capacity(pairs.len()) };
+        for (id, c) in pairs {
+            if out.ids.last() == Some(&id) {
+                if let Some(last) = out.xy.last_mut() {
+                    *last = c;
+                }
+            } else {
+                out.ids.push(id);
+                out.xy.push(c);
+            }
+        }
+        out
+    }
+
+    /// The coordinates of node `id`.
+    pub fn get(&self, id: &i64) -> Option<&Coord<f64>> {
+        self.ids.binary_search(id).ok().and_then(|i| self.xy.get(i))
+    }
+
+    /// Sets the coordinates of node `id` (O(n): for building small tables by hand).
+    pub fn insert(&mut self, id: i64, c: Coord<f64>) {
+        match self.ids.binary_search(&id) {
+            Ok(i) => self.xy[i] = c,
+            Err(i) => {
+                self.ids.insert(i, id);
+                self.xy.insert(i, c);
+            }
+        }
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there is no node.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The nodes by id.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, Coord<f64>)> + '_ {
+        self.ids.iter().copied().zip(self.xy.iter().copied())
+    }
+}
+
+/// The kept part of an extract in memory.
 #[derive(Debug, Default)]
 pub struct Osm {
-    /// Every node's lon/lat.
-    pub coords: HashMap<i64, Coord<f64>>,
-    /// Tags of the nodes that have any.
+    /// Nodes, ways and relations in the file (kept or not).
+    pub counts: [usize; 3],
+    /// Coordinates of the kept nodes and of every node of a kept way.
+    pub coords: Coords,
+    /// Kept nodes with tags (only the kept tags).
     pub tagged_nodes: BTreeMap<i64, Tags>,
-    /// Every way.
+    /// Kept ways, and the member ways of kept multipolygon/boundary relations.
     pub ways: BTreeMap<i64, Way>,
-    /// Every relation.
+    /// Kept relations.
     pub relations: BTreeMap<i64, Relation>,
 }
 
-fn collect_tags<'a>(iter: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
-    iter.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+/// An element's tags as read, borrowed from the file buffer (before any copy is made).
+#[derive(Debug, Clone, Copy)]
+pub struct TagView<'a> {
+    pairs: &'a [(&'a str, &'a str)],
 }
 
-/// What one data blob holds.
+impl<'a> TagView<'a> {
+    /// A view of key/value pairs.
+    pub fn new(pairs: &'a [(&'a str, &'a str)]) -> Self {
+        TagView { pairs }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.pairs.iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| *k == key)
+    }
+
+    /// Whether there are no tags.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The pairs in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.pairs.iter().copied()
+    }
+}
+
+/// Which tagged elements a read keeps, and which of their tags.
+pub trait Filter: Sync {
+    /// Whether to keep a tagged element (nodes are kept with their coordinates, ways with their
+    /// node ids, relations with their members).
+    fn keep(&self, kind: Kind, tags: &TagView<'_>) -> bool;
+    /// Whether to keep the tag `key` of a kept element.
+    fn keep_key(&self, key: &str) -> bool;
+}
+
+/// Keeps every tagged element and every tag (for tools that look at everything, such as
+/// cutting an extract or the bundled sample's own rules).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepAll;
+
+impl Filter for KeepAll {
+    fn keep(&self, _: Kind, tags: &TagView<'_>) -> bool {
+        !tags.is_empty()
+    }
+    fn keep_key(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// What a pass looks for.
+#[derive(Clone, Copy)]
+pub(crate) enum Pass<'a> {
+    /// Tagged elements the filter keeps.
+    Tagged(&'a dyn Filter),
+    /// These ways (sorted ids), whatever their tags; tags kept by the filter.
+    Ways(&'a [i64], &'a dyn Filter),
+    /// The coordinates of these nodes (sorted ids).
+    Nodes(&'a [i64]),
+}
+
+/// What one pass kept from one stretch of the file (a PBF blob, or a whole XML file).
 #[derive(Default)]
-struct Part {
+pub(crate) struct Part {
+    /// Nodes, ways and relations seen.
+    pub(crate) counts: [usize; 3],
     coords: Vec<(i64, Coord<f64>)>,
     tagged_nodes: Vec<(i64, Tags)>,
     ways: Vec<(i64, Way)>,
     relations: Vec<(i64, Relation)>,
 }
 
+impl Part {
+    /// The coordinates kept.
+    pub(crate) fn take_coords(self) -> Vec<(i64, Coord<f64>)> {
+        self.coords
+    }
+}
+
+fn keep_tags(filter: &dyn Filter, tags: &TagView<'_>) -> Tags {
+    tags.iter().filter(|(k, _)| filter.keep_key(k)).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+/// Longitude or latitude in degrees from nanodegrees, computed as osmpbf does so that PBF and
+/// XML give bit-identical coordinates.
+pub(crate) fn degrees(nano: i64) -> f64 {
+    1e-9 * nano as f64
+}
+
+impl Part {
+    /// Offers a node (lon/lat in nanodegrees).
+    pub(crate) fn node(&mut self, pass: Pass<'_>, id: i64, nano_lon: i64, nano_lat: i64, tags: &TagView<'_>) {
+        self.counts[0] += 1;
+        let coord = || Coord { x: degrees(nano_lon), y: degrees(nano_lat) };
+        match pass {
+            Pass::Tagged(filter) if !tags.is_empty() && filter.keep(Kind::Node, tags) => {
+                self.coords.push((id, coord()));
+                self.tagged_nodes.push((id, keep_tags(filter, tags)));
+            }
+            Pass::Nodes(ids) if ids.binary_search(&id).is_ok() => self.coords.push((id, coord())),
+            _ => {}
+        }
+    }
+
+    /// Offers a way; `refs` is called only when the way is kept.
+    pub(crate) fn way<I: Iterator<Item = i64>>(
+        &mut self,
+        pass: Pass<'_>,
+        id: i64,
+        refs: impl FnOnce() -> I,
+        tags: &TagView<'_>,
+    ) {
+        self.counts[1] += 1;
+        let filter = match pass {
+            Pass::Tagged(filter) if !tags.is_empty() && filter.keep(Kind::Way, tags) => filter,
+            Pass::Ways(ids, filter) if ids.binary_search(&id).is_ok() => filter,
+            _ => return,
+        };
+        self.ways.push((id, Way { refs: refs().collect(), tags: keep_tags(filter, tags) }));
+    }
+
+    /// Offers a relation; `members` is called only when the relation is kept.
+    pub(crate) fn relation(
+        &mut self,
+        pass: Pass<'_>,
+        id: i64,
+        members: impl FnOnce() -> std::result::Result<Vec<Member>, String>,
+        tags: &TagView<'_>,
+    ) -> std::result::Result<(), String> {
+        self.counts[2] += 1;
+        if let Pass::Tagged(filter) = pass
+            && !tags.is_empty()
+            && filter.keep(Kind::Relation, tags)
+        {
+            self.relations.push((id, Relation { members: members()?, tags: keep_tags(filter, tags) }));
+        }
+        Ok(())
+    }
+}
+
 fn bad_pbf(path: &Path, e: impl fmt::Display) -> Error {
     Error::input(Location::file(path), format!("not a readable OpenStreetMap PBF file (broken or truncated?): {e}"))
 }
 
-fn decode_blob(blob: &osmpbf::Blob) -> std::result::Result<(bool, Part), String> {
+/// Which kinds of element a PBF blob holds: nodes, ways, relations.
+type Holds = [bool; 3];
+
+fn decode_blob(blob: &osmpbf::Blob, pass: Pass<'_>) -> std::result::Result<(bool, Part), String> {
     let mut part = Part::default();
     let block = match blob.decode().map_err(|e| e.to_string())? {
         BlobDecode::OsmHeader(_) => return Ok((true, part)),
         BlobDecode::Unknown(_) => return Ok((false, part)),
         BlobDecode::OsmData(block) => block,
     };
-    let mut error = None;
+    let mut buf: Vec<(&str, &str)> = Vec::new();
     for element in block.elements() {
+        buf.clear();
         match element {
             Element::Node(n) => {
-                part.coords.push((n.id(), Coord { x: n.lon(), y: n.lat() }));
-                let tags = collect_tags(n.tags());
-                if !tags.is_empty() {
-                    part.tagged_nodes.push((n.id(), tags));
-                }
+                buf.extend(n.tags());
+                part.node(pass, n.id(), n.nano_lon(), n.nano_lat(), &TagView::new(&buf));
             }
             Element::DenseNode(n) => {
-                part.coords.push((n.id(), Coord { x: n.lon(), y: n.lat() }));
-                let tags = collect_tags(n.tags());
-                if !tags.is_empty() {
-                    part.tagged_nodes.push((n.id(), tags));
-                }
+                buf.extend(n.tags());
+                part.node(pass, n.id(), n.nano_lon(), n.nano_lat(), &TagView::new(&buf));
             }
-            Element::Way(w) => part.ways.push((w.id(), Way { refs: w.refs().collect(), tags: collect_tags(w.tags()) })),
+            Element::Way(w) => {
+                buf.extend(w.tags());
+                part.way(pass, w.id(), || w.refs(), &TagView::new(&buf));
+            }
             Element::Relation(r) => {
-                let mut members = Vec::new();
-                for m in r.members() {
-                    let role = match m.role() {
-                        Ok(role) => role.to_owned(),
-                        Err(e) => {
-                            error.get_or_insert_with(|| format!("relation {}: unreadable member role: {e}", r.id()));
-                            String::new()
-                        }
-                    };
-                    let kind = match m.member_type {
-                        RelMemberType::Node => Kind::Node,
-                        RelMemberType::Way => Kind::Way,
-                        RelMemberType::Relation => Kind::Relation,
-                    };
-                    members.push(Member { kind, id: m.member_id, role });
-                }
-                part.relations.push((r.id(), Relation { members, tags: collect_tags(r.tags()) }));
+                buf.extend(r.tags());
+                let members = || {
+                    r.members()
+                        .map(|m| {
+                            let role = m
+                                .role()
+                                .map_err(|e| format!("relation {}: unreadable member role: {e}", r.id()))?
+                                .to_owned();
+                            let kind = match m.member_type {
+                                RelMemberType::Node => Kind::Node,
+                                RelMemberType::Way => Kind::Way,
+                                RelMemberType::Relation => Kind::Relation,
+                            };
+                            Ok(Member { kind, id: m.member_id, role })
+                        })
+                        .collect()
+                };
+                part.relation(pass, r.id(), members, &TagView::new(&buf))?;
             }
         }
     }
-    match error {
-        Some(e) => Err(e),
-        None => Ok((false, part)),
+    Ok((false, part))
+}
+
+/// One pass over a PBF file: blobs read in order, decoded in parallel (only those `skip` does
+/// not rule out), returned in file order with what each holds.
+fn pbf_pass(path: &Path, pass: Pass<'_>, skip: &(dyn Fn(usize) -> bool + Sync)) -> Result<Vec<(Holds, Part)>> {
+    let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
+    let reader = BlobReader::new(std::io::BufReader::new(file));
+    let mut parts: Vec<(usize, std::result::Result<(bool, Holds, Part), String>)> = reader
+        .enumerate()
+        .par_bridge()
+        .map(|(i, blob)| {
+            let blob = match blob {
+                Ok(blob) => blob,
+                Err(e) => return (i, Err(e.to_string())),
+            };
+            if skip(i) {
+                return (i, Ok((false, [false; 3], Part::default())));
+            }
+            let decoded = decode_blob(&blob, pass).map(|(header, part)| {
+                let holds = [part.counts[0] > 0, part.counts[1] > 0, part.counts[2] > 0];
+                (header, holds, part)
+            });
+            (i, decoded)
+        })
+        .collect();
+    parts.sort_unstable_by_key(|(i, _)| *i);
+    let mut out = Vec::with_capacity(parts.len());
+    for (i, part) in parts {
+        let (header, holds, part) = part.map_err(|e| bad_pbf(path, e))?;
+        if i == 0 && !header && matches!(pass, Pass::Tagged(_)) {
+            return Err(bad_pbf(path, "it does not start with an OSMHeader block"));
+        }
+        out.push((holds, part));
+    }
+    Ok(out)
+}
+
+impl Osm {
+    /// Merges the parts of pass 1 (in file order; a repeated id keeps the last).
+    pub(crate) fn merge_tagged(&mut self, parts: Vec<Part>) -> Vec<(i64, Coord<f64>)> {
+        let mut coords = Vec::new();
+        for part in parts {
+            for k in 0..3 {
+                self.counts[k] += part.counts[k];
+            }
+            coords.extend(part.coords);
+            self.tagged_nodes.extend(part.tagged_nodes);
+            self.ways.extend(part.ways);
+            self.relations.extend(part.relations);
+        }
+        coords
+    }
+
+    /// The member ways of kept multipolygon/boundary relations not yet kept, sorted.
+    pub(crate) fn missing_member_ways(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .relations
+            .values()
+            .filter(|r| matches!(r.tags.get("type").map(String::as_str), Some("multipolygon" | "boundary")))
+            .flat_map(|r| r.members.iter().filter(|m| m.kind == Kind::Way).map(|m| m.id))
+            .filter(|id| !self.ways.contains_key(id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Adds the member ways found by pass 2 (kept ways are not replaced).
+    pub(crate) fn merge_ways(&mut self, parts: Vec<Part>) {
+        for part in parts {
+            for (id, way) in part.ways {
+                self.ways.entry(id).or_insert(way);
+            }
+        }
+    }
+
+    /// The nodes of the kept ways, sorted.
+    pub(crate) fn way_nodes(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.ways.values().flat_map(|w| w.refs.iter().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }
 
-/// Reads a PBF extract. The blobs are read in file order, decoded in parallel and merged in file
-/// order, so the result does not depend on the thread count. A missing file is an
-/// [`Error::Read`]; a broken or truncated one an [`Error::Input`] naming the file.
-pub fn read_osm(path: &Path) -> Result<Osm> {
-    let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
-    let reader = BlobReader::new(std::io::BufReader::new(file));
-    let blobs = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| bad_pbf(path, e))?;
-    if blobs.is_empty() {
+/// Reads a PBF extract, keeping what `filter` asks for (see the module doc for the passes). A
+/// missing file is an [`Error::Read`]; a broken or truncated one an [`Error::Input`] naming the
+/// file.
+pub fn read_pbf(path: &Path, filter: &dyn Filter) -> Result<Osm> {
+    let first = pbf_pass(path, Pass::Tagged(filter), &|_| false)?;
+    if first.is_empty() {
         return Err(bad_pbf(path, "the file is empty"));
     }
-    let parts = blobs.par_iter().map(decode_blob).collect::<std::result::Result<Vec<_>, _>>();
-    let parts = parts.map_err(|e| bad_pbf(path, e))?;
-    if !parts.first().is_some_and(|(header, _)| *header) {
-        return Err(bad_pbf(path, "it does not start with an OSMHeader block"));
-    }
+    let holds: Vec<Holds> = first.iter().map(|(h, _)| *h).collect();
     let mut osm = Osm::default();
-    osm.coords.reserve(parts.iter().map(|(_, p)| p.coords.len()).sum());
-    for (_, part) in parts {
-        osm.coords.extend(part.coords);
-        osm.tagged_nodes.extend(part.tagged_nodes);
-        osm.ways.extend(part.ways);
-        osm.relations.extend(part.relations);
+    let mut coords = osm.merge_tagged(first.into_iter().map(|(_, p)| p).collect());
+    let member_ways = osm.missing_member_ways();
+    if !member_ways.is_empty() {
+        let parts = pbf_pass(path, Pass::Ways(&member_ways, filter), &|i| !holds.get(i).is_some_and(|h| h[1]))?;
+        osm.merge_ways(parts.into_iter().map(|(_, p)| p).collect());
     }
+    let nodes = osm.way_nodes();
+    if !nodes.is_empty() {
+        let parts = pbf_pass(path, Pass::Nodes(&nodes), &|i| !holds.get(i).is_some_and(|h| h[0]))?;
+        // Tagged nodes (pass 1) first, so a way node read again in pass 3 keeps the same value.
+        coords.extend(parts.into_iter().flat_map(|(_, p)| p.coords));
+    }
+    osm.coords = Coords::from_pairs(coords);
     Ok(osm)
+}
+
+/// Reads an extract by its name: `.osm` (XML) through [`super::xml::read_xml`], anything else as
+/// PBF through [`read_pbf`].
+pub fn read_osm(path: &Path, filter: &dyn Filter) -> Result<Osm> {
+    if super::xml::is_xml_path(path) { super::xml::read_xml(path, filter) } else { read_pbf(path, filter) }
 }
 
 /// Why an element could not be turned into an area.
