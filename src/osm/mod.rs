@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use geo::{Contains, GeodesicArea, MultiPolygon, Point};
+use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 use serde_json::{Map, Value, json};
 
@@ -519,15 +520,11 @@ impl OsmImport {
     /// zones.geojson into `dir`, atomically; returns the paths written.
     pub fn write_geojson(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         let mut out = OutputDir::create(dir)?;
-        let residences: Vec<Value> = self.residences.iter().map(residence_feature).collect();
-        write_collection(&out.file("residences.geojson"), "residences", &residences)?;
-        let services: Vec<Value> = self.services.iter().map(service_feature).collect();
-        write_collection(&out.file("services.geojson"), "services", &services)?;
-        let network: Vec<Value> = self.network.iter().map(segment_feature).collect();
-        write_collection(&out.file("network.geojson"), "network", &network)?;
+        write_collection(&out.file("residences.geojson"), "residences", &self.residences, residence_feature)?;
+        write_collection(&out.file("services.geojson"), "services", &self.services, service_feature)?;
+        write_collection(&out.file("network.geojson"), "network", &self.network, segment_feature)?;
         if !self.zones.is_empty() {
-            let zones: Vec<Value> = self.zones.iter().map(zone_feature).collect();
-            write_collection(&out.file("zones.geojson"), "zones", &zones)?;
+            write_collection(&out.file("zones.geojson"), "zones", &self.zones, zone_feature)?;
         }
         out.commit()
     }
@@ -727,16 +724,47 @@ fn zone_feature(z: &Zone) -> Value {
     feature(multipolygon_geometry(&z.geometry), p)
 }
 
-/// Writes a FeatureCollection with one feature per line (valid JSON that diffs well).
-fn write_collection(path: &Path, name: &str, features: &[Value]) -> Result<()> {
-    let mut out = String::from("{\"type\":\"FeatureCollection\",");
-    let _ = writeln!(out, "\"name\":{},\"attribution\":{},\"features\":[", json!(name), json!(ATTRIBUTION));
-    for (i, f) in features.iter().enumerate() {
-        out.push_str(&f.to_string());
-        out.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
+/// Writes a FeatureCollection with one feature per line (valid JSON that diffs well). Features
+/// are formatted in parallel, in chunks written in order (the same bytes for any thread count).
+pub(crate) fn write_collection<T: Sync>(
+    path: &Path,
+    name: &str,
+    items: &[T],
+    feature: impl Fn(&T) -> Value + Sync,
+) -> Result<()> {
+    use std::io::Write as _;
+    let write_error = |cause| Error::Write { path: path.into(), cause };
+    let file = std::fs::File::create(path).map_err(write_error)?;
+    let mut w = std::io::BufWriter::new(file);
+    let head = format!(
+        "{{\"type\":\"FeatureCollection\",\"name\":{},\"attribution\":{},\"features\":[\n",
+        json!(name),
+        json!(ATTRIBUTION)
+    );
+    w.write_all(head.as_bytes()).map_err(write_error)?;
+    const CHUNK: usize = 1024;
+    let n = items.len();
+    // Batches of 16 chunks bound the memory held by formatted text.
+    for (b, batch) in items.chunks(CHUNK * 16).enumerate() {
+        let texts: Vec<String> = batch
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut text = String::new();
+                for (k, item) in chunk.iter().enumerate() {
+                    text.push_str(&feature(item).to_string());
+                    let i = (b * 16 + c) * CHUNK + k;
+                    text.push_str(if i + 1 < n { ",\n" } else { "\n" });
+                }
+                text
+            })
+            .collect();
+        for t in texts {
+            w.write_all(t.as_bytes()).map_err(write_error)?;
+        }
     }
-    out.push_str("]}\n");
-    std::fs::write(path, out).map_err(|cause| Error::Write { path: path.into(), cause })
+    w.write_all(b"]}\n").map_err(write_error)?;
+    w.flush().map_err(write_error)
 }
 
 #[cfg(test)]

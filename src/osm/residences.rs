@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use geo::{Contains, GeodesicArea, InteriorPoint, MultiPolygon, Point};
+use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 
 use super::read::{Broken, Kind, Osm, OsmId, Tags};
@@ -177,50 +178,61 @@ pub fn residences(osm: &Osm, model: &HouseholdModel) -> (Vec<Building>, Residenc
     }
     stats.landuse_areas = landuse.len();
     let landuse = RTree::bulk_load(landuse);
+    let candidates: Vec<(OsmId, &Tags, &str, bool)> = osm
+        .tagged()
+        .filter(|(id, _)| id.kind != Kind::Node)
+        .filter_map(|(id, tags)| {
+            let building = tags.get("building").map(String::as_str)?;
+            let tagged = RESIDENTIAL_BUILDING_VALUES.contains(&building);
+            let yes = building == "yes" && !NON_RESIDENTIAL_KEYS.iter().any(|k| tags.contains_key(*k));
+            (tagged || yes).then_some((id, tags, building, tagged))
+        })
+        .collect();
+    // Geometry, landuse test and estimate per candidate in parallel, gathered in id order.
+    let built: Vec<Option<std::result::Result<Building, Broken>>> = candidates
+        .par_iter()
+        .map(|&(id, tags, building, tagged)| {
+            let geometry = match osm.area(id) {
+                Ok(mp) => mp,
+                Err(b) => return Some(Err(b)),
+            };
+            let point = geometry.interior_point();
+            let rule = if tagged {
+                ResidentialRule::Tagged
+            } else {
+                let inside = point.is_some_and(|p| {
+                    landuse.locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()])).any(|a| a.0.contains(&p))
+                });
+                if !inside {
+                    return None;
+                }
+                ResidentialRule::Landuse
+            };
+            let footprint_m2 = round_to(geometry.geodesic_area_unsigned(), 1);
+            let estimate = model.estimate(footprint_m2, tags);
+            Some(Ok(Building {
+                id,
+                rule,
+                building: building.to_owned(),
+                geometry,
+                point,
+                footprint_m2,
+                estimate,
+                population: estimate.population,
+                population_source: "estimate",
+            }))
+        })
+        .collect();
     let mut out = Vec::new();
-    for (id, tags) in osm.tagged() {
-        if id.kind == Kind::Node {
-            continue;
-        }
-        let Some(building) = tags.get("building").map(String::as_str) else { continue };
-        let tagged = RESIDENTIAL_BUILDING_VALUES.contains(&building);
-        if !tagged && (building != "yes" || NON_RESIDENTIAL_KEYS.iter().any(|k| tags.contains_key(*k))) {
-            continue;
-        }
-        let geometry = match osm.area(id) {
-            Ok(mp) => mp,
-            Err(b) => {
-                *stats.broken.entry(b).or_default() += 1;
-                continue;
+    for b in built.into_iter().flatten() {
+        match b {
+            Ok(b) => {
+                *stats.by_rule.entry(b.rule).or_default() += 1;
+                stats.levels_defaulted += usize::from(b.estimate.levels_defaulted);
+                out.push(b);
             }
-        };
-        let point = geometry.interior_point();
-        let rule = if tagged {
-            ResidentialRule::Tagged
-        } else {
-            let inside = point.is_some_and(|p| {
-                landuse.locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()])).any(|a| a.0.contains(&p))
-            });
-            if !inside {
-                continue;
-            }
-            ResidentialRule::Landuse
-        };
-        let footprint_m2 = round_to(geometry.geodesic_area_unsigned(), 1);
-        let estimate = model.estimate(footprint_m2, tags);
-        *stats.by_rule.entry(rule).or_default() += 1;
-        stats.levels_defaulted += usize::from(estimate.levels_defaulted);
-        out.push(Building {
-            id,
-            rule,
-            building: building.to_owned(),
-            geometry,
-            point,
-            footprint_m2,
-            estimate,
-            population: estimate.population,
-            population_source: "estimate",
-        });
+            Err(broken) => *stats.broken.entry(broken).or_default() += 1,
+        }
     }
     (out, stats)
 }
