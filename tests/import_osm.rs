@@ -258,3 +258,91 @@ fn household_options_reach_the_estimate() {
     let o = import(&helsinki_pbf(), &out, &["--default-levels", "0"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn kamppi_osm() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helsinki-kamppi.osm")
+}
+
+#[test]
+fn osm_xml_fixture_imports_and_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("osm");
+    let o = import(&kamppi_osm(), &out, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("read ") && stdout.contains("1352 nodes, 236 ways, 38 relations"), "{stdout}");
+    assert_eq!(features(&out.join("residences.geojson")).len(), 19);
+    assert_eq!(features(&out.join("services.geojson")).len(), 2);
+    assert_eq!(features(&out.join("network.geojson")).len(), 237);
+    let o = lifecircle()
+        .arg("analyze")
+        .arg("--osm")
+        .arg(kamppi_osm())
+        .args(["--catchments", "none", "--quiet", "--out"])
+        .arg(dir.path().join("a"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read_json(&dir.path().join("a/summary.json"))["residences"], 19);
+}
+
+#[test]
+fn osm_xml_fixture_reads_back_to_the_same_bytes() {
+    use lifecircle::osm::{KeepAll, read_osm, write_xml};
+    let original = std::fs::read(kamppi_osm()).unwrap();
+    let osm = read_osm(&kamppi_osm(), &KeepAll).unwrap();
+    let mut written = Vec::new();
+    write_xml(&osm, "lifecircle cut_fixture", &mut written).unwrap();
+    assert!(written == original, "re-written fixture differs");
+}
+
+#[test]
+fn xml_and_pbf_of_the_same_extract_give_the_same_layers() {
+    use lifecircle::osm::{KeepAll, read_osm, write_xml};
+    let dir = tempfile::tempdir().unwrap();
+    // The whole Helsinki extract as XML (every tagged element and way node, exact coordinates).
+    let osm = read_osm(&helsinki_pbf(), &KeepAll).unwrap();
+    let xml = dir.path().join("helsinki.osm");
+    let mut text = Vec::new();
+    write_xml(&osm, "test", &mut text).unwrap();
+    std::fs::write(&xml, text).unwrap();
+    let (a, b) = (dir.path().join("pbf"), dir.path().join("xml"));
+    for (input, out) in [(helsinki_pbf(), &a), (xml, &b)] {
+        let o = import(&input, out, &["--quiet"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for name in ["residences.geojson", "services.geojson", "network.geojson"] {
+        let (x, y) = (std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap());
+        assert!(x == y, "{name} differs between the PBF and the XML import");
+    }
+    assert_eq!(features(&a.join("residences.geojson")).len(), 59);
+}
+
+#[test]
+fn broken_osm_xml_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(kamppi_osm()).unwrap();
+    let cases = [
+        ("truncated.osm", text[..text.len() / 2].to_owned(), "not a readable OpenStreetMap XML file: line"),
+        ("mismatched.osm", "<osm>\n<node id=\"1\" lat=\"1\" lon=\"2\">\n</way>\n</osm>\n".to_owned(), "line 3"),
+        ("no-root.osm", "<gpx><trk/></gpx>\n".to_owned(), "no <osm> element"),
+        ("empty.osm", String::new(), "the file is empty"),
+        (
+            "bad-lat.osm",
+            "<osm>\n<node id=\"1\" lat=\"north\" lon=\"2\"/>\n</osm>\n".to_owned(),
+            "line 2 (byte 40): <node>: attribute 'lat' = 'north' is not valid",
+        ),
+        ("no-id.osm", "<osm>\n<way>\n<nd ref=\"1\"/>\n</way>\n</osm>\n".to_owned(), "<way>: attribute 'id' is missing"),
+    ];
+    for (name, content, expect) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let out = dir.path().join("out");
+        let o = import(&file, &out, &[]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(&file.display().to_string()), "{name}: {stderr}");
+        assert!(stderr.contains(expect), "{name}: {stderr}");
+        assert!(!out.join("residences.geojson").exists());
+    }
+}

@@ -14,7 +14,7 @@ use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mappin
 /// Arguments of `import-osm`.
 #[derive(Args, Debug)]
 pub struct ImportOsmArgs {
-    /// The OpenStreetMap extract (.osm.pbf).
+    /// The OpenStreetMap extract: .osm.pbf, or OpenStreetMap XML (.osm).
     #[arg(value_name = "FILE.osm.pbf", required_unless_present = "print_mapping")]
     pub pbf: Option<PathBuf>,
     /// Output folder.

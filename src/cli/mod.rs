@@ -31,7 +31,7 @@ enum Command {
     /// Measure coverage of every residence and write households, facilities and summary layers.
     /// With no --residences/--services it runs the bundled Helsinki sample.
     Analyze(Box<AnalyzeArgs>),
-    /// Import an OpenStreetMap extract (.osm.pbf) into residences, services, network and zones layers.
+    /// Import an OpenStreetMap extract (.osm.pbf or .osm XML) into residences, services, network and zones layers.
     ImportOsm(Box<import_osm::ImportOsmArgs>),
     /// List or show the standard profiles.
     Standards {
@@ -59,7 +59,7 @@ struct AnalyzeArgs {
     /// Services: Point/Polygon layer with a `category` field (.geojson, .json, .shp, .csv).
     #[arg(long, value_name = "PATH")]
     services: Option<PathBuf>,
-    /// OpenStreetMap extract (.osm.pbf): import it as `import-osm` does (default options) and
+    /// OpenStreetMap extract (.osm.pbf or .osm XML): import it as `import-osm` does (default options) and
     /// analyse it, instead of --residences/--services; its walkable ways are the network when
     /// they include footways.
     #[arg(long, value_name = "FILE.osm.pbf", conflicts_with_all = ["residences", "services"])]
