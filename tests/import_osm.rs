@@ -62,13 +62,16 @@ fn helsinki_import_writes_analysis_ready_layers() {
         let p = &s["properties"];
         assert!(profile.index_of(p["category"].as_str().unwrap()).is_some(), "{p}");
         assert!(p["osm_tag"].as_str().unwrap().contains('='), "{p}");
-        assert_eq!(s["geometry"]["type"], "Point");
         if p["id"].as_str().unwrap().starts_with('n') {
+            assert_eq!(s["geometry"]["type"], "Point");
             assert!(p.get("land_area_m2").is_none(), "{p}");
         } else {
+            assert!(matches!(s["geometry"]["type"].as_str(), Some("Polygon" | "MultiPolygon")), "{s}");
             assert!(p["land_area_m2"].as_f64().unwrap() > 0.0, "{p}");
         }
     }
+    let polygons = services.iter().filter(|s| s["geometry"]["type"] != "Point").count();
+    assert!(polygons > 5 && polygons < services.len(), "{polygons} of {}", services.len());
     let network = features(&out.join("network.geojson"));
     assert!(network.len() > 1000, "{}", network.len());
 

@@ -4,7 +4,8 @@
 //!   `building=yes` inside `landuse=residential`) from ways and multipolygon relations, with
 //!   footprint, storeys, floor area, households and population by a [`HouseholdModel`];
 //! * **services**: objects mapped to the profile's categories by a [`Mapping`] table (built-in:
-//!   `src/osm/mapping.toml`), as points with the tag that matched and, for polygons, their land area;
+//!   `src/osm/mapping.toml`) with the tag that matched: nodes as points, ways and multipolygons as
+//!   their polygons with their land area (`land_area_m2`);
 //! * **network**: the walkable ways ([`network::WALKABLE_HIGHWAYS`]) split at shared nodes;
 //! * **zones**: administrative boundaries at one `admin_level`, when the extract has any.
 //!
@@ -182,6 +183,8 @@ pub struct Service {
     pub point: Point<f64>,
     /// The polygon's area, m² (0.1 m²); `None` for nodes.
     pub land_area_m2: Option<f64>,
+    /// The polygon of a way or relation, WGS84 (written to services.geojson); `None` for nodes.
+    pub geometry: Option<MultiPolygon<f64>>,
 }
 
 /// Counts from mapping services.
@@ -338,6 +341,7 @@ fn services(osm: &Osm, mapping: &Mapping) -> (Vec<Service>, ServiceStats) {
             name_zh: tags.get("name:zh").cloned(),
             point,
             land_area_m2,
+            geometry: area,
         });
     }
     (out, stats)
@@ -703,7 +707,10 @@ fn service_feature(s: &Service) -> Value {
     if let Some(a) = s.land_area_m2 {
         p.insert("land_area_m2".into(), json!(a));
     }
-    feature(json!({"type": "Point", "coordinates": rounded(s.point.0)}), p)
+    match &s.geometry {
+        Some(mp) => feature(multipolygon_geometry(mp), p),
+        None => feature(json!({"type": "Point", "coordinates": rounded(s.point.0)}), p),
+    }
 }
 
 fn segment_feature(s: &Segment) -> Value {
