@@ -23,8 +23,9 @@ pub struct ImportOsmArgs {
     /// Storeys of a building without building:levels (an assumption: set the area's typical height).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_LEVELS)]
     pub default_levels: u32,
-    /// Gross floor area per household, m² (default: ≈36.5 m² per urban resident, China's 2020
-    /// census, × 2.62 persons, rounded up for stairwells and walls).
+    /// Gross floor area per household, m² (default 100: China's 2020 census reports 36.52 m² of
+    /// housing floor area per urban resident and 92.17 m² per urban household; 36.52 × 2.62 ≈ 96,
+    /// rounded up for stairwells, walls and ground-floor shops; set it for your area).
     #[arg(long, value_name = "M2", default_value_t = DEFAULT_M2_PER_HOUSEHOLD)]
     pub m2_per_household: f64,
     /// Persons per household (default: China's 2020 census average).

@@ -33,9 +33,13 @@ pub const NON_RESIDENTIAL_KEYS: [&str; 5] = ["amenity", "shop", "office", "touri
 pub const DEFAULT_LEVELS: u32 = 4;
 
 /// Default gross floor area per household in m² (`--m2-per-household`). China's 7th national
-/// census (2020) reports about 36.5 m² of housing floor area per person in urban households;
-/// × 2.62 persons per household ≈ 96 m², rounded up to 100 because footprint × storeys also
-/// counts stairwells, walls and ground-floor shops. An assumption to be set for the area.
+/// census (2020), as reported from the National Bureau of Statistics' *China Population Census
+/// Yearbook 2020* (June 2022), gives urban ("city") family households 36.52 m² of housing
+/// floor area (建筑面积) per person and 92.17 m² per household; 36.52 × 2.62 persons (the national
+/// average household size) ≈ 96 m². Rounded up to 100 because footprint × storeys also counts
+/// stairwells, walls, ground-floor shops and plant rooms that belong to no dwelling. An
+/// assumption: set it for the area (Beijing's urban households average 77.64 m², Guangdong's
+/// urban residents 29.59 m² per person).
 pub const DEFAULT_M2_PER_HOUSEHOLD: f64 = 100.0;
 
 /// Default persons per household (`--household-size`): the average household size of China's
