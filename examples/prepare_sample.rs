@@ -32,6 +32,8 @@ use std::path::{Path, PathBuf};
 
 use geo::{Contains, Coord, GeodesicArea, InteriorPoint, Intersects, MapCoords, MultiPolygon, Point};
 use geojson::{Feature, GeoJson, Geometry, GeometryValue, JsonObject};
+use lifecircle::osm::mapping::isced_levels;
+use lifecircle::osm::residences::{NON_RESIDENTIAL_KEYS, parse_levels};
 use lifecircle::osm::{Broken, Kind, Osm, OsmId, Tags};
 use serde_json::{Value, json};
 
@@ -45,10 +47,6 @@ pub type BoxResult<T> = Result<T, Box<dyn Error>>;
 /// `building=*` values that are residential by themselves (rule "tagged").
 const RESIDENTIAL_BUILDING_VALUES: [&str; 8] =
     ["apartments", "residential", "house", "detached", "semidetached_house", "terrace", "dormitory", "bungalow"];
-
-/// A `building=yes` carrying one of these keys itself is a shop, office, hotel,
-/// station, ... and is never taken as a residence by rules "landuse" and "levels".
-const NON_RESIDENTIAL_KEYS: [&str; 5] = ["amenity", "shop", "office", "tourism", "public_transport"];
 
 /// Rule "levels": an untagged `building=yes` with at least this many storeys is
 /// taken as residential. Central Helsinki blocks are mostly 4–8 storey perimeter
@@ -137,48 +135,9 @@ fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
     tags.get(key).map(String::as_str)
 }
 
-/// `building:levels` as a positive number ("5", "2.5"; "5;6" takes the largest).
-fn parse_levels(tags: &Tags) -> Option<f64> {
-    tag(tags, "building:levels")?
-        .split([';', ','])
-        .filter_map(|s| s.trim().parse::<f64>().ok())
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .reduce(f64::max)
-}
-
-/// ISCED levels in `isced:level` ("1", "1;2", "1-3"); `None` when absent.
-fn isced_levels(tags: &Tags) -> Option<Vec<u32>> {
-    let raw = tag(tags, "isced:level")?;
-    let mut levels = Vec::new();
-    for part in raw.split([';', ',']).map(str::trim) {
-        if let Some((a, b)) = part.split_once('-') {
-            if let (Ok(a), Ok(b)) = (a.trim().parse::<u32>(), b.trim().parse::<u32>()) {
-                levels.extend(a..=b);
-            }
-        } else if let Ok(v) = part.parse::<u32>() {
-            levels.push(v);
-        }
-    }
-    Some(levels)
-}
-
-fn write_collection(path: &Path, features: &[Feature], extra: JsonObject) -> BoxResult<()> {
-    // One feature per line: valid JSON that diffs well.
-    let mut out = String::from("{\"type\":\"FeatureCollection\",");
-    for (k, v) in &extra {
-        out.push_str(&serde_json::to_string(k)?);
-        out.push(':');
-        out.push_str(&serde_json::to_string(v)?);
-        out.push(',');
-    }
-    out.push_str("\"features\":[\n");
-    for (i, f) in features.iter().enumerate() {
-        out.push_str(&serde_json::to_string(f)?);
-        out.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
-    }
-    out.push_str("]}\n");
-    fs::write(path, out).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-    Ok(())
+fn write_collection(path: &Path, name: &str, attribution: &str, features: &[Feature]) -> BoxResult<()> {
+    let value = |f: &Feature| serde_json::to_value(f).unwrap_or(Value::Null);
+    Ok(lifecircle::osm::write_feature_collection(path, name, attribution, features, value)?)
 }
 
 fn feature(geometry: GeometryValue, properties: JsonObject) -> Feature {
@@ -187,6 +146,9 @@ fn feature(geometry: GeometryValue, properties: JsonObject) -> Feature {
 
 const ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright); \
 Population grid © Helsinki Region Environmental Services HSY, CC BY 4.0";
+
+/// The OpenStreetMap part of [`ATTRIBUTION`] (services and network hold no HSY data).
+const OSM_ATTRIBUTION: &str = lifecircle::osm::ATTRIBUTION;
 
 // ---------------------------------------------------------------------------
 // Residences
@@ -697,11 +659,8 @@ pub fn prepare(args: &Args) -> BoxResult<()> {
     // Residences
     let (residences, rs) = build_residences(&osm, &cells);
     let features: Vec<Feature> = residences.iter().map(residence_feature).collect();
-    let mut extra = JsonObject::new();
-    extra.insert("name".into(), json!("residences"));
-    extra.insert("attribution".into(), json!(ATTRIBUTION));
     let path = args.out.join("residences.geojson");
-    write_collection(&path, &features, extra)?;
+    write_collection(&path, "residences", ATTRIBUTION, &features)?;
     println!("\nwrote {}: {} residential buildings", path.display(), residences.len());
     for (rule, n) in &rs.by_rule {
         println!("  {n:5}  {rule}");
@@ -727,12 +686,9 @@ pub fn prepare(args: &Args) -> BoxResult<()> {
 
     // Services
     let (services, ss) = build_services(&osm);
-    let mut extra = JsonObject::new();
-    extra.insert("name".into(), json!("services"));
-    extra.insert("attribution".into(), json!(ATTRIBUTION.split("; ").next()));
     let path = args.out.join("services.geojson");
     let features: Vec<Feature> = services.into_iter().map(|(_, f)| f).collect();
-    write_collection(&path, &features, extra)?;
+    write_collection(&path, "services", OSM_ATTRIBUTION, &features)?;
     println!("\nwrote {}: {} services", path.display(), features.len());
     for c in CATEGORIES {
         let n = ss.per_category.get(c).copied().unwrap_or(0);
@@ -756,11 +712,8 @@ pub fn prepare(args: &Args) -> BoxResult<()> {
 
     // Walking network
     let (network, clipped) = build_network(&osm);
-    let mut extra = JsonObject::new();
-    extra.insert("name".into(), json!("network"));
-    extra.insert("attribution".into(), json!(ATTRIBUTION.split("; ").next()));
     let path = args.out.join("network.geojson");
-    write_collection(&path, &network, extra)?;
+    write_collection(&path, "network", OSM_ATTRIBUTION, &network)?;
     println!(
         "\nwrote {}: {} walkable lines ({clipped} ways clipped at the extract's edge)",
         path.display(),

@@ -731,11 +731,19 @@ fn zone_feature(z: &Zone) -> Value {
     feature(multipolygon_geometry(&z.geometry), p)
 }
 
-/// Writes a FeatureCollection with one feature per line (valid JSON that diffs well). Features
-/// are formatted in parallel, in chunks written in order (the same bytes for any thread count).
-pub(crate) fn write_collection<T: Sync>(
+fn write_collection<T: Sync>(path: &Path, name: &str, items: &[T], feature: impl Fn(&T) -> Value + Sync) -> Result<()> {
+    write_feature_collection(path, name, ATTRIBUTION, items, feature)
+}
+
+/// Writes `items` as a GeoJSON FeatureCollection with a `name` and an `attribution` member, one
+/// feature per line (valid JSON that diffs well), as import-osm writes its layers. Features are
+/// formatted by `feature` in parallel, in chunks written in order (the same bytes for any
+/// thread count). Writes `path` directly: callers wanting atomic output pass an
+/// [`OutputDir`] temporary path.
+pub fn write_feature_collection<T: Sync>(
     path: &Path,
     name: &str,
+    attribution: &str,
     items: &[T],
     feature: impl Fn(&T) -> Value + Sync,
 ) -> Result<()> {
@@ -746,7 +754,7 @@ pub(crate) fn write_collection<T: Sync>(
     let head = format!(
         "{{\"type\":\"FeatureCollection\",\"name\":{},\"attribution\":{},\"features\":[\n",
         json!(name),
-        json!(ATTRIBUTION)
+        json!(attribution)
     );
     w.write_all(head.as_bytes()).map_err(write_error)?;
     const CHUNK: usize = 1024;
