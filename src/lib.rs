@@ -6,7 +6,7 @@
 //! 15-minute life circles.
 //!
 //! ## Pipeline
-//! 0. optionally, [`osm`] imports an OpenStreetMap extract (.osm.pbf) into residences (with a
+//! 0. optionally, [`osm`] imports an OpenStreetMap extract (.osm.pbf or .osm XML) into residences (with a
 //!    household estimate), services (tags mapped to the profile's categories), a walking network
 //!    and administrative zones (`lifecircle import-osm`, `lifecircle analyze --osm`);
 //! 1. [`io`] reads residences and services (GeoJSON, Shapefile, CSV) into a [`io::Layer`] and

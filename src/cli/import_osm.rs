@@ -1,4 +1,4 @@
-//! `lifecircle import-osm`: an OpenStreetMap PBF extract → residences, services, network and
+//! `lifecircle import-osm`: an OpenStreetMap extract (PBF or XML) → residences, services, network and
 //! zones GeoJSON layers ready for `lifecircle analyze`.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Importing an OpenStreetMap PBF extract into analysis-ready layers (`lifecircle import-osm`):
+//! Importing an OpenStreetMap extract (PBF or XML) into analysis-ready layers (`lifecircle import-osm`):
 //!
 //! * **residences**: residential buildings ([`residences::RESIDENTIAL_BUILDING_VALUES`], and
 //!   `building=yes` inside `landuse=residential`) from ways and multipolygon relations, with

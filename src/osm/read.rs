@@ -311,6 +311,10 @@ fn bad_pbf(path: &Path, e: impl fmt::Display) -> Error {
 /// Which kinds of element a PBF blob holds: nodes, ways, relations.
 type Holds = [bool; 3];
 
+/// A decoded blob: whether it is the header, what it holds, what the pass kept (or why it could
+/// not be decoded).
+type Decoded = std::result::Result<(bool, Holds, Part), String>;
+
 fn decode_blob(blob: &osmpbf::Blob, pass: Pass<'_>) -> std::result::Result<(bool, Part), String> {
     let mut part = Part::default();
     let block = match blob.decode().map_err(|e| e.to_string())? {
@@ -364,7 +368,7 @@ fn decode_blob(blob: &osmpbf::Blob, pass: Pass<'_>) -> std::result::Result<(bool
 fn pbf_pass(path: &Path, pass: Pass<'_>, skip: &(dyn Fn(usize) -> bool + Sync)) -> Result<Vec<(Holds, Part)>> {
     let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
     let reader = BlobReader::new(std::io::BufReader::new(file));
-    let mut parts: Vec<(usize, std::result::Result<(bool, Holds, Part), String>)> = reader
+    let mut parts: Vec<(usize, Decoded)> = reader
         .enumerate()
         .par_bridge()
         .map(|(i, blob)| {
