@@ -94,7 +94,7 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
 /// `analyze --osm`: imports `pbf` with the default options and returns the residences and
 /// services layers, and the walking network with whether it has footways (so is fit for
 /// network distances).
-pub fn osm_layers(pbf: &Path, quiet: bool) -> Result<(Layer, Layer, Layer, bool)> {
+pub fn osm_layers(pbf: &Path, quiet: bool) -> Result<(Layer, Layer, Layer, bool, Option<Layer>)> {
     let import = import_osm(pbf, &ImportOptions::default())?;
     let footways = import.has_footways();
     if !quiet {
@@ -108,5 +108,5 @@ pub fn osm_layers(pbf: &Path, quiet: bool) -> Result<(Layer, Layer, Layer, bool)
         );
     }
     let (residences, services, network) = import.layers();
-    Ok((residences, services, network, footways))
+    Ok((residences, services, network, footways, import.zones_layer()))
 }

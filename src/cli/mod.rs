@@ -61,7 +61,8 @@ struct AnalyzeArgs {
     services: Option<PathBuf>,
     /// OpenStreetMap extract (.osm.pbf or .osm XML): import it as `import-osm` does (default options) and
     /// analyse it, instead of --residences/--services; its walkable ways are the network when
-    /// they include footways.
+    /// they include footways, and its administrative boundaries (admin_level 8) the zones unless
+    /// --zones or --grid is given.
     #[arg(long, value_name = "FILE.osm.pbf", conflicts_with_all = ["residences", "services"])]
     osm: Option<PathBuf>,
     /// Output folder.
@@ -217,9 +218,11 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let out_crs = Crs::parse(&args.out_crs).with_context(|| format!("--out-crs {}", args.out_crs))?;
     let started = std::time::Instant::now();
     let mut osm_network = None;
+    let mut osm_zones = None;
     let (residences, services, from_sample) = match (&args.osm, &args.residences, &args.services) {
         (Some(pbf), None, None) => {
-            let (r, s, network, footways) = import_osm::osm_layers(pbf, args.quiet)?;
+            let (r, s, network, footways, zones) = import_osm::osm_layers(pbf, args.quiet)?;
+            osm_zones = zones;
             osm_network = Some(network).filter(|_| footways || args.distance.as_deref() == Some("network"));
             (r, s, false)
         }
@@ -247,7 +250,12 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     job.network_crs = parse_crs("--network-crs", &args.network_crs)?;
     job.zones_crs = parse_crs("--zones-crs", &args.zones_crs)?;
     job.grid_m = args.grid;
-    let zones = args.zones.as_ref().map(|p| read_layer(p, &read)).transpose()?;
+    // An OSM extract's administrative boundaries are the zones unless --zones or --grid says otherwise.
+    let zones = match (&args.zones, args.grid) {
+        (Some(p), _) => Some(read_layer(p, &read)?),
+        (None, None) => osm_zones,
+        (None, Some(_)) => None,
+    };
     job.residence_options =
         ResidenceOptions { household_size: args.household_size, default_households: args.default_households };
     job.strict = args.strict;

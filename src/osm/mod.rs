@@ -596,6 +596,30 @@ impl OsmImport {
         )
     }
 
+    /// The administrative boundaries as a zones layer (`id`, `name`), `None` when the extract
+    /// has none at the chosen level.
+    pub fn zones_layer(&self) -> Option<Layer> {
+        if self.zones.is_empty() {
+            return None;
+        }
+        let features = self
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(i, z)| RawFeature {
+                index: i,
+                fid: None,
+                geometry: Some(geo::Geometry::MultiPolygon(z.geometry.clone())),
+                geometry_problem: None,
+                values: vec![
+                    FieldValue::Text(z.id.to_string()),
+                    z.name.as_deref().map_or(FieldValue::Null, |n| FieldValue::Text(n.to_owned())),
+                ],
+            })
+            .collect();
+        Some(Layer { path: self.path.clone(), fields: vec!["id".into(), "name".into()], features, declared_crs: None })
+    }
+
     /// Whether the network has footways, paths, pedestrian streets or steps (a network good
     /// enough for walking distances rather than car roads only).
     pub fn has_footways(&self) -> bool {
