@@ -10,6 +10,7 @@
 
 pub mod catchments;
 mod fca;
+pub mod gaps;
 pub mod indicators;
 pub mod network;
 mod reach;
@@ -27,6 +28,7 @@ use crate::standards::{Category, Cohort, StandardProfile};
 
 pub use catchments::{Catchment, CatchmentMode};
 pub use fca::ElderlyLandAccess;
+pub use gaps::{CellShape, GapArea, GapCell, Gaps, GapsSummary};
 pub use network::{NetworkAnalysis, NetworkCoverage};
 pub use summary::{CategorySummary, ElderlyLandSummary, NetworkSummary, Summary};
 
