@@ -4,9 +4,9 @@
 //! GB 50180-2018 with a detour factor of 1.3, prints the households lacking a clinic and a
 //! market, and writes the usual outputs to ./quickstart-out.
 
-use lifecircle::analysis::{AnalysisOptions, analyze};
+use lifecircle::analysis::{AnalysisOptions, CellShape, analyze};
 use lifecircle::io::load::{ResidenceOptions, facilities_from_layer, residences_from_layer};
-use lifecircle::io::write::{WriteOptions, write_outputs};
+use lifecircle::io::write::{Extras, WriteOptions, write_outputs};
 use lifecircle::io::{FieldMap, read_layer};
 use lifecircle::standards::StandardProfile;
 
@@ -37,7 +37,7 @@ fn main() -> Result<(), lifecircle::Error> {
             lacking += res.households;
         }
     }
-    let summary = a.summary();
+    let mut summary = a.summary();
     println!(
         "{} residences, {} households; {lacking} households have neither a clinic within {:.0} m nor a market within {:.0} m",
         summary.residences,
@@ -46,8 +46,21 @@ fn main() -> Result<(), lifecircle::Error> {
         a.radii_m[market].unwrap_or(f64::NAN),
     );
 
-    // 4. write GeoJSON layers and summary.json atomically
-    let written = write_outputs(&a, &summary, Default::default(), "quickstart-out".as_ref(), &WriteOptions::default())?;
+    // 4. where the households without a market live: 250 m cells dissolved into gap areas
+    let gaps = a.gaps(250.0, CellShape::Square)?;
+    if let Some(g) = gaps.areas.iter().find(|g| g.category == market) {
+        println!("largest market gap: {} households in {} cells", g.households, g.cells.len());
+    }
+    summary.gaps = Some(gaps.summary(&a));
+
+    // 5. write GeoJSON layers (gaps.geojson too) and summary.json atomically
+    let written = write_outputs(
+        &a,
+        &summary,
+        Extras { gaps: Some(&gaps), ..Default::default() },
+        "quickstart-out".as_ref(),
+        &WriteOptions::default(),
+    )?;
     for p in written {
         println!("wrote {}", p.display());
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M;
+use crate::analysis::gaps::{CellShape, DEFAULT_CELL_M, check_cell_m};
 use crate::analysis::indicators::ZoneSource;
 use crate::analysis::{AnalysisOptions, CatchmentMode, Summary, analyze, analyze_with_network};
 use crate::crs::Crs;
@@ -46,6 +47,10 @@ pub struct Job {
     pub catchments: CatchmentMode,
     /// Half-width of the buffer drawn around reached street parts, metres (`--catchment-buffer`).
     pub catchment_buffer_m: f64,
+    /// Size of the gap cells in gaps.geojson, metres (`--cell`, default 250).
+    pub cell_m: f64,
+    /// Shape of the gap cells (`--cell-shape`, default square).
+    pub cell_shape: CellShape,
     /// Output folder.
     pub out_dir: PathBuf,
 }
@@ -102,13 +107,15 @@ impl Job {
             write: WriteOptions::default(),
             catchments: CatchmentMode::default(),
             catchment_buffer_m: DEFAULT_CATCHMENT_BUFFER_M,
+            cell_m: DEFAULT_CELL_M,
+            cell_shape: CellShape::default(),
             out_dir: out_dir.to_path_buf(),
         }
     }
 
-    /// Validates the layers, analyses and writes every output. Nothing is written unless all
-    /// inputs are valid and the analysis succeeded; outputs appear atomically. The layers are
-    /// consumed: their memory is freed as they are validated.
+    /// Validates the layers, analyses, finds the gap cells and areas, and writes every output.
+    /// Nothing is written unless all inputs are valid and the analysis succeeded; outputs appear
+    /// atomically. The layers are consumed: their memory is freed as they are validated.
     pub fn run(&self, residences: Layer, services: Layer) -> Result<JobReport> {
         self.run_with_network(residences, services, None)
     }
@@ -123,6 +130,7 @@ impl Job {
     /// zones (without zones: `grid_m`'s grid, else the study area as one zone).
     pub fn run_inputs(&self, inputs: Inputs) -> Result<JobReport> {
         let Inputs { residences, services, network, zones } = inputs;
+        check_cell_m(self.cell_m)?;
         if let Some(m) = self.grid_m {
             if !(m.is_finite() && m > 0.0) {
                 return Err(crate::error::Error::Option(format!("--grid {m} must be a positive number of metres")));
@@ -169,6 +177,9 @@ impl Job {
                 Some(c)
             }
         };
+        let gaps = analysis.gaps(self.cell_m, self.cell_shape)?;
+        summary.gaps = Some(gaps.summary(&analysis));
+        lap("gaps", &mut timings);
         let source = match (zones, self.grid_m) {
             (Some(z), _) => ZoneSource::Layer(z),
             (None, Some(m)) => ZoneSource::Grid(m),
@@ -177,7 +188,7 @@ impl Job {
         let zones = analysis.zones(source);
         summary.zones = Some(zones.summary(&analysis));
         lap("zones", &mut timings);
-        let extras = Extras { catchments: catchments.as_deref(), zones: Some(&zones) };
+        let extras = Extras { catchments: catchments.as_deref(), zones: Some(&zones), gaps: Some(&gaps) };
         let written = write_outputs(&analysis, &summary, extras, &self.out_dir, &self.write)?;
         lap("write", &mut timings);
         Ok(JobReport { summary, written, timings, analysis_steps: analysis.steps.clone() })

@@ -276,7 +276,7 @@ impl Gaps {
         let mut order: Vec<usize> = (0..self.areas.len()).collect();
         order.sort_by(|&i, &j| {
             let (x, y) = (&self.areas[i], &self.areas[j]);
-            larger_first(x, y, &self.cells).then(x.category.cmp(&y.category))
+            by_size(x, y).then(x.category.cmp(&y.category)).then_with(|| by_first_cell(x, y, &self.cells))
         });
         let largest = order
             .iter()
@@ -337,12 +337,14 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Larger (by population, then households) first; ties by first cell.
-fn larger_first(x: &GapArea, y: &GapArea, cells: &[GapCell]) -> Ordering {
-    y.population
-        .total_cmp(&x.population)
-        .then(y.households.total_cmp(&x.households))
-        .then_with(|| cells[x.cells[0]].key.cmp(&cells[y.cells[0]].key))
+/// More uncovered residents first, then more households.
+fn by_size(x: &GapArea, y: &GapArea) -> Ordering {
+    y.population.total_cmp(&x.population).then(y.households.total_cmp(&x.households))
+}
+
+/// By first cell (the smallest [`CellKey`]).
+fn by_first_cell(x: &GapArea, y: &GapArea, cells: &[GapCell]) -> Ordering {
+    cells[x.cells[0]].key.cmp(&cells[y.cells[0]].key)
 }
 
 impl Analysis {
@@ -472,7 +474,7 @@ fn dissolve(grid: &Grid, cells: &[GapCell], j: usize, category: usize) -> Vec<Ga
             centroid: [cx / n, cy / n],
         });
     }
-    areas.sort_by(|x, y| larger_first(x, y, cells));
+    areas.sort_by(|x, y| by_size(x, y).then_with(|| by_first_cell(x, y, cells)));
     for (k, a) in areas.iter_mut().enumerate() {
         a.rank = k + 1;
     }

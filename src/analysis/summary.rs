@@ -129,6 +129,9 @@ pub struct Summary {
     pub elderly_land_per_capita_15min: Option<ElderlyLandSummary>,
     /// Zones and their indicator verdicts (filled by the job after zone assignment).
     pub zones: Option<crate::analysis::indicators::ZoneSummary>,
+    /// Gap cells and the largest gap areas (null unless computed: see
+    /// [`super::Analysis::gaps`]).
+    pub gaps: Option<super::GapsSummary>,
 }
 
 /// The 2SFCA block of summary.json.
@@ -311,6 +314,7 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
             residences_not_assessed: e.per_capita.iter().filter(|v| v.is_none()).count(),
         }),
         zones: None,
+        gaps: None,
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use lifecircle::analysis::{CatchmentMode, Judge};
+use lifecircle::analysis::{CatchmentMode, CellShape, Judge};
 use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
@@ -123,6 +123,12 @@ struct AnalyzeArgs {
     /// Half-width of the service-area buffer around the reached streets, metres.
     #[arg(long, value_name = "M", default_value_t = lifecircle::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M)]
     catchment_buffer: f64,
+    /// Size of the gap cells in gaps.geojson, metres (a square's side; a hexagon of the same area).
+    #[arg(long, value_name = "METRES", default_value_t = lifecircle::analysis::gaps::DEFAULT_CELL_M)]
+    cell: f64,
+    /// Shape of the gap cells: square or hex.
+    #[arg(long, value_name = "SHAPE", default_value = "square")]
+    cell_shape: String,
     /// Extra output formats, applied to every layer: csv, shp (GeoJSON is always written).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     format: Vec<String>,
@@ -201,6 +207,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     {
         bail!("--default-households {h} must be a non-negative number");
     }
+    lifecircle::analysis::gaps::check_cell_m(args.cell)?;
     let profile = StandardProfile::load(&args.standard)?;
     let fields = FieldMap::parse(&args.field)?;
     let read = ReadOptions {
@@ -268,6 +275,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     job.catchments = CatchmentMode::parse(&args.catchments)
         .with_context(|| format!("--catchments {}: use each, dissolve or none", args.catchments))?;
     job.catchment_buffer_m = args.catchment_buffer;
+    job.cell_m = args.cell;
+    job.cell_shape = CellShape::parse(&args.cell_shape)
+        .with_context(|| format!("--cell-shape {}: use square or hex", args.cell_shape))?;
     job.analysis.speed_m_s = args.speed;
     job.analysis.elderly_speed_m_s = args.elderly_speed;
     job.analysis.network = NetworkOptions {

@@ -27,6 +27,9 @@ use crate::network::Snap;
 use crate::standards::IndicatorId;
 use geo::InteriorPoint;
 
+mod gaps;
+pub use gaps::write_gaps;
+
 /// A layer format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OutputFormat {
@@ -735,11 +738,13 @@ pub struct Extras<'a> {
     pub catchments: Option<&'a [Catchment]>,
     /// Zones and their indicators (zones.geojson, zones.csv).
     pub zones: Option<&'a ZoneReport>,
+    /// Gap cells and areas (gaps.geojson).
+    pub gaps: Option<&'a crate::analysis::Gaps>,
 }
 
 /// Writes households, facilities (in every requested format), catchments.geojson (when there
-/// are catchments), zones.geojson and zones.csv (when there are zones) and summary.json into
-/// `dir`, atomically. Returns the files written.
+/// are catchments), zones.geojson and zones.csv (when there are zones), gaps.geojson (when
+/// given) and summary.json into `dir`, atomically. Returns the files written.
 pub fn write_outputs(
     a: &Analysis,
     summary: &Summary,
@@ -757,6 +762,9 @@ pub fn write_outputs(
         let table = zone_table(a, zones);
         write_geojson(&table, &out.file("zones.geojson"), &opts.out_crs)?;
         write_csv(&table, &out.file("zones.csv"), &opts.out_crs)?;
+    }
+    if let Some(gaps) = extras.gaps {
+        write_gaps(a, gaps, &out.file("gaps.geojson"), &opts.out_crs)?;
     }
     let spath = out.file("summary.json");
     let mut text = serde_json::to_string_pretty(summary)
