@@ -130,7 +130,9 @@ fn outputs_are_identical_for_any_thread_count() {
         outputs.push((files, dir));
     }
     let names: Vec<&String> = outputs[0].0.iter().map(|(n, _)| n).collect();
-    for n in ["households.geojson", "households.csv", "households.shp", "facilities.geojson", "summary.json"] {
+    for n in
+        ["households.geojson", "households.csv", "households.shp", "facilities.geojson", "gaps.geojson", "summary.json"]
+    {
         assert!(names.iter().any(|x| *x == n), "{n} not written: {names:?}");
     }
     assert_eq!(outputs[0].0.len(), outputs[1].0.len());
@@ -774,4 +776,79 @@ fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
     assert!((total - s["households"].as_f64().unwrap()).abs() < 0.5, "{total}");
     assert_eq!(s["zones"]["kind"], "grid");
     assert_eq!(s["zones"]["grid_m"], 250.0);
+}
+
+#[test]
+fn gap_cells_and_areas_add_up_to_the_uncovered_households() {
+    for shape in ["square", "hex"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = lifecircle()
+            .current_dir(dir.path())
+            .args(["analyze", "--quiet", "--cell", "200", "--cell-shape", shape, "--out", "o"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let s = read_json(&dir.path().join("o/summary.json"));
+        let g = read_json(&dir.path().join("o/gaps.geojson"));
+        let features = g["features"].as_array().unwrap();
+        let kind = |f: &Value| f["properties"]["kind"].as_str().unwrap().to_owned();
+        let areas: Vec<&Value> = features.iter().filter(|f| kind(f) == "area").collect();
+        let cells: Vec<&Value> = features.iter().filter(|f| kind(f) == "cell").collect();
+        assert_eq!(areas.len() + cells.len(), features.len());
+        assert!(features[..areas.len()].iter().all(|f| kind(f) == "area"), "areas are listed first");
+        assert_eq!(s["gaps"]["cell_shape"], shape);
+        assert_eq!(s["gaps"]["cell_m"], 200.0);
+        assert_eq!(s["gaps"]["cells"].as_u64().unwrap(), cells.len() as u64);
+        let sum = |fs: &[&Value], key: &str| fs.iter().map(|f| f["properties"][key].as_f64().unwrap()).sum::<f64>();
+        assert_eq!(sum(&cells, "residences"), s["residences"].as_f64().unwrap());
+        assert!((sum(&cells, "households") - s["households"].as_f64().unwrap()).abs() < 0.5);
+        let corners = if shape == "hex" { 7 } else { 5 };
+        assert!(cells.iter().all(|c| c["geometry"]["coordinates"][0].as_array().unwrap().len() == corners));
+        let mut judged = 0;
+        for (cat, c) in s["categories"].as_object().unwrap() {
+            let in_cat: Vec<&Value> = areas.iter().copied().filter(|a| a["properties"]["category"] == *cat).collect();
+            let Some(covered) = c["covered_households"].as_f64() else {
+                assert!(cells[0]["properties"].get(format!("gap_hh_{cat}")).is_none(), "{cat} has no radius");
+                assert!(in_cat.is_empty());
+                continue;
+            };
+            judged += 1;
+            let uncovered = s["households"].as_f64().unwrap() - covered;
+            let in_cells = sum(&cells, &format!("gap_hh_{cat}"));
+            let in_areas = sum(&in_cat, "households");
+            assert!((in_cells - uncovered).abs() < 0.5, "{cat}: cells {in_cells}, summary {uncovered}");
+            assert!((in_areas - uncovered).abs() < 0.5, "{cat}: areas {in_areas}, summary {uncovered}");
+            for (k, a) in in_cat.iter().enumerate() {
+                let p = &a["properties"];
+                assert_eq!(p["rank"].as_u64().unwrap(), k as u64 + 1);
+                assert_eq!(p["name_en"], c["name_en"]);
+                assert_eq!(p["area_m2"].as_f64().unwrap(), p["cells"].as_f64().unwrap() * 40_000.0);
+                if k > 0 {
+                    assert!(in_cat[k - 1]["properties"]["population"].as_f64() >= p["population"].as_f64());
+                }
+            }
+        }
+        assert!(judged > 10);
+        let largest = s["gaps"]["largest"].as_array().unwrap();
+        assert_eq!(largest.len(), areas.len().min(10));
+        let top = areas.iter().map(|a| a["properties"]["population"].as_f64().unwrap()).fold(0.0, f64::max);
+        assert_eq!(largest[0]["population"].as_f64().unwrap(), top);
+        let lonlat = largest[0]["centroid"].as_array().unwrap();
+        assert!((24.0..26.0).contains(&lonlat[0].as_f64().unwrap()), "{lonlat:?}");
+        assert!((60.0..61.0).contains(&lonlat[1].as_f64().unwrap()), "{lonlat:?}");
+    }
+}
+
+#[test]
+fn a_bad_cell_size_or_shape_is_an_error_naming_the_flag() {
+    for bad in
+        [["--cell", "0"], ["--cell=-5", "--quiet"], ["--cell", "nan"], ["--cell", "abc"], ["--cell-shape", "round"]]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let out = lifecircle().current_dir(dir.path()).arg("analyze").args(bad).args(["--out", "o"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(bad[0].split('=').next().unwrap()), "{bad:?}: {stderr}");
+        assert!(!dir.path().join("o/gaps.geojson").exists());
+    }
 }
