@@ -780,13 +780,15 @@ fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
 
 #[test]
 fn gap_cells_and_areas_add_up_to_the_uncovered_households() {
-    for shape in ["square", "hex"] {
+    let network = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/network.geojson");
+    for (shape, walk) in [("square", false), ("hex", false), ("square", true)] {
         let dir = tempfile::tempdir().unwrap();
-        let out = lifecircle()
-            .current_dir(dir.path())
-            .args(["analyze", "--quiet", "--cell", "200", "--cell-shape", shape, "--out", "o"])
-            .output()
-            .unwrap();
+        let mut cmd = lifecircle();
+        cmd.current_dir(dir.path()).args(["analyze", "--quiet", "--cell", "200", "--cell-shape", shape, "--out", "o"]);
+        if walk {
+            cmd.arg("--network").arg(&network);
+        }
+        let out = cmd.output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let s = read_json(&dir.path().join("o/summary.json"));
         let g = read_json(&dir.path().join("o/gaps.geojson"));

@@ -888,6 +888,73 @@ mod tests {
     }
 
     #[test]
+    fn analysis_gaps_match_covered_residence_by_residence() {
+        use crate::analysis::{AnalysisOptions, analyze};
+        use crate::model::{Facility, Residence};
+        use crate::standards::StandardProfile;
+        use geo::{Geometry, Point};
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        let at = |dx: f64, dy: f64| [116.4 + dx / 85_000.0, 39.9 + dy / 111_000.0];
+        let mut rng = Rng(3);
+        let residences: Vec<Residence> = (0..3000)
+            .map(|i| {
+                let lonlat = at((rng.next() - 0.5) * 6000.0, (rng.next() - 0.5) * 6000.0);
+                let households = 1.0 + (rng.next() * 90.0).floor();
+                Residence {
+                    id: format!("r{i}"),
+                    households,
+                    population: households * 2.62,
+                    elderly: None,
+                    geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
+                    lonlat,
+                    xy: [0.0, 0.0],
+                }
+            })
+            .collect();
+        let facilities: Vec<Facility> = ["clinic", "market", "kindergarten", "clinic", "market"]
+            .iter()
+            .enumerate()
+            .map(|(i, cat)| {
+                let lonlat = at((rng.next() - 0.5) * 6000.0, (rng.next() - 0.5) * 6000.0);
+                Facility {
+                    id: format!("f{i}"),
+                    category: p.index_of(cat).unwrap(),
+                    name: None,
+                    capacity: None,
+                    land_area_m2: None,
+                    floor_area_m2: None,
+                    geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
+                    lonlat,
+                    xy: [0.0, 0.0],
+                }
+            })
+            .collect();
+        let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
+        for shape in [CellShape::Square, CellShape::Hex] {
+            let gaps = a.gaps(200.0, shape).unwrap();
+            let grid = Grid::new(200.0, shape);
+            assert_eq!(gaps.categories.len(), a.radii_m.iter().filter(|r| r.is_some()).count());
+            for (j, &c) in gaps.categories.iter().enumerate() {
+                let mut want = std::collections::BTreeMap::new();
+                for (r, res) in a.residences.iter().enumerate() {
+                    if a.covered(r, c) == Some(false) {
+                        *want.entry(grid.key_of(res.xy).unwrap()).or_insert(0.0) += res.households;
+                    }
+                }
+                for cell in &gaps.cells {
+                    assert_eq!(cell.gap_households[j], want.get(&cell.key).copied().unwrap_or(0.0), "{shape:?} {c}");
+                }
+                let in_areas: f64 = gaps.areas.iter().filter(|g| g.category == c).map(|g| g.households).sum();
+                assert_eq!(in_areas, want.values().sum::<f64>());
+            }
+            let s = gaps.summary(&a);
+            assert_eq!(s.cells, gaps.cells.len());
+            assert!(s.largest.len() <= LARGEST_IN_SUMMARY);
+            assert!(s.largest.windows(2).all(|w| w[0].population >= w[1].population));
+        }
+    }
+
+    #[test]
     fn bad_cell_sizes_are_refused() {
         for bad in [0.0, -5.0, f64::NAN, f64::INFINITY] {
             assert!(check_cell_m(bad).is_err());
