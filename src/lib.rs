@@ -20,7 +20,9 @@
 //!    (nodes merged within a tolerance, small components dropped, one-way lines honoured), snaps
 //!    every point onto it and judges coverage by the walk: one multi-source Dijkstra per category
 //!    with the radius as cutoff; [`analysis::Analysis::catchments`] draws service areas;
-//! 6. [`io::write`] writes households, facilities, catchments and summary layers.
+//! 6. [`analysis::Analysis::gaps`] bins residences into square or hexagonal cells and dissolves,
+//!    per category, the cells of uncovered households into ranked gap areas;
+//! 7. [`io::write`] writes households, facilities, catchments, gaps and summary layers.
 //!
 //! ## Glossary
 //! - **life circle** (生活圈): the area within a 5-, 10- or 15-minute walk of a home, which
