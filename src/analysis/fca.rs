@@ -130,8 +130,8 @@ impl Analysis {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::{AnalysisOptions, analyze};
-    use crate::model::{Facility, Residence};
+    use crate::analysis::{AnalysisOptions, analyze, analyze_with_network};
+    use crate::model::{Direction, Facility, NetworkLines, Residence};
     use crate::standards::StandardProfile;
     use geo::{Geometry, Point};
 
@@ -202,5 +202,37 @@ mod tests {
         let a = analyze(p, residences, facilities, opts).unwrap();
         let access = a.elderly_land_access().unwrap();
         assert_eq!(access.per_capita, vec![Some(6.0), Some(0.0), Some(2.0), None]);
+    }
+
+    #[test]
+    fn along_the_network_reach_follows_the_street() {
+        let p = StandardProfile::built_in("gb50180-2018").unwrap();
+        // A street along y = 0 from x = -100 to 1,400 m, and a cul-de-sac: r_far sits at
+        // (900, 300), 300 m up a side street from x = 900, so its walk to A at x = 0 is
+        // 1,200 m (out of the 1,000 m reach) although the straight line is 949 m.
+        let street = vec![at(-100.0, 0.0), at(900.0, 0.0), at(1400.0, 0.0)];
+        let side = vec![at(900.0, 0.0), at(900.0, 300.0)];
+        let lines = NetworkLines {
+            lonlat: vec![street, side],
+            directions: vec![Direction::Both; 2],
+            features: 2,
+            not_walkable: 0,
+        };
+        let mut far = residence("r_far", 0.0, 100.0);
+        far.lonlat = at(900.0, 300.0);
+        far.geometry = Geometry::Point(Point::new(far.lonlat[0], far.lonlat[1]));
+        let residences = vec![residence("r0", 0.0, 100.0), residence("r1", 800.0, 300.0), far];
+        let facilities = vec![facility(&p, "A", "elderly_home", 0.0, Some(500.0))];
+        let opts = AnalysisOptions {
+            network: crate::network::NetworkOptions { min_component: 1, ..Default::default() },
+            ..Default::default()
+        };
+        let a = analyze_with_network(p.clone(), residences.clone(), facilities.clone(), lines, opts).unwrap();
+        let access = a.elderly_land_access().unwrap();
+        // A reaches r0 and r1 (400 residents): 1.25 m² each; r_far is beyond the walk.
+        assert_eq!(access.per_capita, vec![Some(1.25), Some(1.25), Some(0.0)]);
+        // In a straight line r_far (949 m) is within reach: 500 / 500 = 1.0 for all three.
+        let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
+        assert_eq!(a.elderly_land_access().unwrap().per_capita, vec![Some(1.0), Some(1.0), Some(1.0)]);
     }
 }
