@@ -92,21 +92,7 @@ fn main() -> lifecircle::Result<()> {
     let facilities: Vec<Facility> = (0..profile.categories.len() * 300)
         .map(|i| {
             let lonlat = to_lonlat((rng.uniform() * 2.0 - 1.0) * half, (rng.uniform() * 2.0 - 1.0) * half);
-            Facility {
-                id: format!("f{i}"),
-                category: i / 300,
-                name: None,
-                capacity: None,
-                land_area_m2: None,
-                floor_area_m2: None,
-                activity_area_m2: None,
-                office_area_m2: None,
-                open_hours: None,
-                volunteer_station: None,
-                geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
-                lonlat,
-                xy: [0.0, 0.0],
-            }
+            Facility::point(format!("f{i}"), i / 300, lonlat)
         })
         .collect();
     let t = Instant::now();

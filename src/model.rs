@@ -53,6 +53,28 @@ pub struct Facility {
     pub xy: [f64; 2],
 }
 
+impl Facility {
+    /// A point facility of category `category` at `lonlat` (WGS84) with no attributes; its
+    /// local `xy` is set when an analysis projects it.
+    pub fn point(id: impl Into<String>, category: usize, lonlat: [f64; 2]) -> Facility {
+        Facility {
+            id: id.into(),
+            category,
+            name: None,
+            capacity: None,
+            land_area_m2: None,
+            floor_area_m2: None,
+            activity_area_m2: None,
+            office_area_m2: None,
+            open_hours: None,
+            volunteer_station: None,
+            geometry: Geometry::Point(geo::Point::new(lonlat[0], lonlat[1])),
+            lonlat,
+            xy: [0.0, 0.0],
+        }
+    }
+}
+
 /// The direction a network line may be walked in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Direction {

@@ -20,21 +20,7 @@ fn residence(i: usize, lonlat: [f64; 2], households: f64) -> Residence {
 }
 
 fn facility(i: usize, category: usize, lonlat: [f64; 2]) -> Facility {
-    Facility {
-        id: format!("f{i}"),
-        category,
-        name: None,
-        capacity: None,
-        land_area_m2: None,
-        floor_area_m2: None,
-        activity_area_m2: None,
-        office_area_m2: None,
-        open_hours: None,
-        volunteer_station: None,
-        geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
-        lonlat,
-        xy: [0.0, 0.0],
-    }
+    Facility::point(format!("f{i}"), category, lonlat)
 }
 
 /// Points within about 3 km × 3 km near Beijing.

@@ -154,22 +154,9 @@ mod tests {
     }
 
     fn facility(p: &StandardProfile, id: &str, cat: &str, x: f64, land: Option<f64>) -> Facility {
-        let q = at(x, 0.0);
-        Facility {
-            id: id.into(),
-            category: p.index_of(cat).unwrap(),
-            name: None,
-            capacity: None,
-            land_area_m2: land,
-            floor_area_m2: None,
-            activity_area_m2: None,
-            office_area_m2: None,
-            open_hours: None,
-            volunteer_station: None,
-            geometry: Geometry::Point(Point::new(q[0], q[1])),
-            lonlat: q,
-            xy: [0.0, 0.0],
-        }
+        let mut f = Facility::point(id, p.index_of(cat).unwrap(), at(x, 0.0));
+        f.land_area_m2 = land;
+        f
     }
 
     #[test]

@@ -916,21 +916,7 @@ mod tests {
             .enumerate()
             .map(|(i, cat)| {
                 let lonlat = at((rng.next() - 0.5) * 6000.0, (rng.next() - 0.5) * 6000.0);
-                Facility {
-                    id: format!("f{i}"),
-                    category: p.index_of(cat).unwrap(),
-                    name: None,
-                    capacity: None,
-                    land_area_m2: None,
-                    floor_area_m2: None,
-                    activity_area_m2: None,
-                    office_area_m2: None,
-                    open_hours: None,
-                    volunteer_station: None,
-                    geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
-                    lonlat,
-                    xy: [0.0, 0.0],
-                }
+                Facility::point(format!("f{i}"), p.index_of(cat).unwrap(), lonlat)
             })
             .collect();
         let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();

@@ -674,21 +674,7 @@ mod tests {
 
     fn facility(p: &StandardProfile, id: &str, cat: &str, xy: (f64, f64)) -> Facility {
         let q = at(xy.0, xy.1);
-        Facility {
-            id: id.into(),
-            category: p.index_of(cat).unwrap(),
-            name: None,
-            capacity: None,
-            land_area_m2: None,
-            floor_area_m2: None,
-            activity_area_m2: None,
-            office_area_m2: None,
-            open_hours: None,
-            volunteer_station: None,
-            geometry: Geometry::Point(Point::new(q[0], q[1])),
-            lonlat: q,
-            xy: [0.0, 0.0],
-        }
+        Facility::point(id, p.index_of(cat).unwrap(), q)
     }
 
     fn square(id: &str, x0: f64, size: f64, attributes: ZoneAttributes) -> Zone {

@@ -493,21 +493,7 @@ mod tests {
     }
 
     fn facility(p: &StandardProfile, id: &str, cat: &str, at: [f64; 2]) -> Facility {
-        Facility {
-            id: id.into(),
-            category: p.index_of(cat).unwrap(),
-            name: None,
-            capacity: None,
-            land_area_m2: None,
-            floor_area_m2: None,
-            activity_area_m2: None,
-            office_area_m2: None,
-            open_hours: None,
-            volunteer_station: None,
-            geometry: Geometry::Point(Point::new(at[0], at[1])),
-            lonlat: at,
-            xy: [0.0, 0.0],
-        }
+        Facility::point(id, p.index_of(cat).unwrap(), at)
     }
 
     #[test]
