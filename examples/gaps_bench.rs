@@ -14,7 +14,6 @@
 
 use std::time::{Duration, Instant};
 
-use geo::{Geometry, Point};
 use lifecircle::analysis::{AnalysisOptions, CellShape, analyze};
 use lifecircle::model::{Facility, Residence};
 use lifecircle::standards::StandardProfile;
@@ -76,15 +75,7 @@ fn main() -> lifecircle::Result<()> {
             let (x, y) = ((cx + rng.normal() * s).clamp(-half, half), (cy + rng.normal() * s).clamp(-half, half));
             let households = (20 + rng.next_u64() % 380) as f64;
             let lonlat = to_lonlat(x, y);
-            Residence {
-                id: format!("r{i}"),
-                households,
-                population: households * 2.62,
-                elderly: None,
-                geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
-                lonlat,
-                xy: [0.0, 0.0],
-            }
+            Residence::point(format!("r{i}"), households, households * 2.62, lonlat)
         })
         .collect();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -22,6 +22,22 @@ pub struct Residence {
     pub xy: [f64; 2],
 }
 
+impl Residence {
+    /// A point residence at `lonlat` (WGS84) with no elderly count; its local `xy` is set when
+    /// an analysis projects it.
+    pub fn point(id: impl Into<String>, households: f64, population: f64, lonlat: [f64; 2]) -> Residence {
+        Residence {
+            id: id.into(),
+            households,
+            population,
+            elderly: None,
+            geometry: Geometry::Point(geo::Point::new(lonlat[0], lonlat[1])),
+            lonlat,
+            xy: [0.0, 0.0],
+        }
+    }
+}
+
 /// A service facility of one category of the standard profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facility {

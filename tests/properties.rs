@@ -1,6 +1,5 @@
 //! Oracle property tests: the engine's answers against brute force on random inputs.
 
-use geo::{Geometry, Point};
 use lifecircle::analysis::{AnalysisOptions, analyze, round_decimetre};
 use lifecircle::crs::gcj02;
 use lifecircle::model::{Facility, Residence};
@@ -8,15 +7,7 @@ use lifecircle::standards::StandardProfile;
 use proptest::prelude::*;
 
 fn residence(i: usize, lonlat: [f64; 2], households: f64) -> Residence {
-    Residence {
-        id: format!("r{i}"),
-        households,
-        population: households * 2.62,
-        elderly: None,
-        geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
-        lonlat,
-        xy: [0.0, 0.0],
-    }
+    Residence::point(format!("r{i}"), households, households * 2.62, lonlat)
 }
 
 fn facility(i: usize, category: usize, lonlat: [f64; 2]) -> Facility {

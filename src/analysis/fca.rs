@@ -142,15 +142,7 @@ mod tests {
 
     fn residence(id: &str, x: f64, population: f64) -> Residence {
         let p = at(x, 0.0);
-        Residence {
-            id: id.into(),
-            households: population / 2.5,
-            population,
-            elderly: None,
-            geometry: Geometry::Point(Point::new(p[0], p[1])),
-            lonlat: p,
-            xy: [0.0, 0.0],
-        }
+        Residence::point(id, population / 2.5, population, p)
     }
 
     fn facility(p: &StandardProfile, id: &str, cat: &str, x: f64, land: Option<f64>) -> Facility {

@@ -892,7 +892,6 @@ mod tests {
         use crate::analysis::{AnalysisOptions, analyze};
         use crate::model::{Facility, Residence};
         use crate::standards::StandardProfile;
-        use geo::{Geometry, Point};
         let p = StandardProfile::built_in("gb50180-2018").unwrap();
         let at = |dx: f64, dy: f64| [116.4 + dx / 85_000.0, 39.9 + dy / 111_000.0];
         let mut rng = Rng(3);
@@ -900,15 +899,7 @@ mod tests {
             .map(|i| {
                 let lonlat = at((rng.next() - 0.5) * 6000.0, (rng.next() - 0.5) * 6000.0);
                 let households = 1.0 + (rng.next() * 90.0).floor();
-                Residence {
-                    id: format!("r{i}"),
-                    households,
-                    population: households * 2.62,
-                    elderly: None,
-                    geometry: Geometry::Point(Point::new(lonlat[0], lonlat[1])),
-                    lonlat,
-                    xy: [0.0, 0.0],
-                }
+                Residence::point(format!("r{i}"), households, households * 2.62, lonlat)
             })
             .collect();
         let facilities: Vec<Facility> = ["clinic", "market", "kindergarten", "clinic", "market"]

@@ -651,7 +651,7 @@ mod tests {
     use crate::analysis::{AnalysisOptions, analyze};
     use crate::model::{Facility, Residence, ZoneAttributes};
     use crate::standards::StandardProfile;
-    use geo::{Geometry, LineString, Point, Polygon};
+    use geo::{Geometry, LineString, Polygon};
 
     /// Metres → degrees near (116.4, 39.9), roughly (distances in the case keep ≥ 5 m margins).
     fn at(x: f64, y: f64) -> [f64; 2] {
@@ -661,15 +661,7 @@ mod tests {
 
     fn residence(id: &str, xy: (f64, f64), households: f64, population: f64) -> Residence {
         let p = at(xy.0, xy.1);
-        Residence {
-            id: id.into(),
-            households,
-            population,
-            elderly: None,
-            geometry: Geometry::Point(Point::new(p[0], p[1])),
-            lonlat: p,
-            xy: [0.0, 0.0],
-        }
+        Residence::point(id, households, population, p)
     }
 
     fn facility(p: &StandardProfile, id: &str, cat: &str, xy: (f64, f64)) -> Facility {

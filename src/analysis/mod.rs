@@ -472,7 +472,6 @@ impl Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Geometry, Point};
 
     /// Metres → degrees near (116.4, 39.9), roughly; tests compare with the projection itself.
     fn offset(dx_m: f64, dy_m: f64) -> [f64; 2] {
@@ -481,15 +480,7 @@ mod tests {
     }
 
     fn residence(id: &str, at: [f64; 2], households: f64) -> Residence {
-        Residence {
-            id: id.into(),
-            households,
-            population: households * 2.62,
-            elderly: None,
-            geometry: Geometry::Point(Point::new(at[0], at[1])),
-            lonlat: at,
-            xy: [0.0, 0.0],
-        }
+        Residence::point(id, households, households * 2.62, at)
     }
 
     fn facility(p: &StandardProfile, id: &str, cat: &str, at: [f64; 2]) -> Facility {

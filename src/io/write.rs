@@ -541,8 +541,9 @@ fn coord_decimals(crs: &Crs) -> usize {
     if crs.is_geographic() { 7 } else { 3 }
 }
 
-/// Writes a table as a GeoJSON FeatureCollection.
-pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+/// Creates `path` and writes the opening of a GeoJSON FeatureCollection up to its first
+/// feature (with a `crs` member when `crs` is not WGS84).
+fn create_collection(path: &Path, crs: &Crs) -> Result<BufWriter<File>> {
     let file = File::create(path).map_err(werr(path))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut head = String::from(r#"{"type":"FeatureCollection","#);
@@ -553,6 +554,12 @@ pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
     }
     head.push_str("\"features\":[\n");
     w.write_all(head.as_bytes()).map_err(werr(path))?;
+    Ok(w)
+}
+
+/// Writes a table as a GeoJSON FeatureCollection.
+pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    let mut w = create_collection(path, crs)?;
     let names: Vec<String> = table.columns.iter().map(|c| serde_json::to_string(&c.name).unwrap_or_default()).collect();
     let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
     write_in_blocks(&mut w, path, table.rows, |rows, s| {

@@ -7,29 +7,21 @@
 //! `cell` (`r<row>c<column>` or `q<q>r<r>`), `residences`, `households`, `population`, and
 //! per category with a radius `gap_hh_<category>` and `gap_pop_<category>`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use geo::{Coord, Geometry, MapCoords, Polygon};
 
-use super::{CoordWriter, coord_decimals, push_json_string, push_number, round1, werr, write_in_blocks};
+use super::{
+    CoordWriter, coord_decimals, create_collection, push_json_string, push_number, round1, werr, write_in_blocks,
+};
 use crate::analysis::{Analysis, Gaps};
 use crate::crs::Crs;
 use crate::error::Result;
 
 /// Writes gaps.geojson for `gaps` (from `a`) to `path` in `crs`.
 pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs) -> Result<()> {
-    let file = File::create(path).map_err(werr(path))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut head = String::from(r#"{"type":"FeatureCollection","#);
-    if let Some(urn) = crs.ogc_urn() {
-        head.push_str(r#""crs":{"type":"name","properties":{"name":"#);
-        head.push_str(&serde_json::to_string(&urn).unwrap_or_default());
-        head.push_str("}},");
-    }
-    head.push_str("\"features\":[\n");
-    w.write_all(head.as_bytes()).map_err(werr(path))?;
+    let mut w = create_collection(path, crs)?;
     let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
     let lonlat = |c: Coord<f64>| {
         let (x, y) = a.projection.inverse(c.x, c.y);
