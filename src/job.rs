@@ -7,11 +7,11 @@ use std::time::Instant;
 use crate::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M;
 use crate::analysis::gaps::{CellShape, DEFAULT_CELL_M, check_cell_m};
 use crate::analysis::indicators::ZoneSource;
-use crate::analysis::{AnalysisOptions, CatchmentMode, Summary, analyze, analyze_with_network};
+use crate::analysis::{AnalysisOptions, CatchmentMode, InputSummary, Summary, analyze, analyze_with_network};
 use crate::crs::Crs;
 use crate::error::Result;
 use crate::io::load::{
-    ResidenceOptions, facilities_from_layer, network_from_layer, residences_from_layer, zones_from_layer,
+    ResidenceOptions, effective_crs, facilities_from_layer, network_from_layer, residences_from_layer, zones_from_layer,
 };
 use crate::io::write::{Extras, WriteOptions, write_outputs};
 use crate::io::{FieldMap, Layer};
@@ -51,6 +51,9 @@ pub struct Job {
     pub cell_m: f64,
     /// Shape of the gap cells (`--cell-shape`, default square).
     pub cell_shape: CellShape,
+    /// Credits of the data besides what the layers carry (`--attribution`), for summary.json,
+    /// the report and the map.
+    pub attribution: Vec<String>,
     /// Output folder.
     pub out_dir: PathBuf,
 }
@@ -109,6 +112,7 @@ impl Job {
             catchment_buffer_m: DEFAULT_CATCHMENT_BUFFER_M,
             cell_m: DEFAULT_CELL_M,
             cell_shape: CellShape::default(),
+            attribution: Vec::new(),
             out_dir: out_dir.to_path_buf(),
         }
     }
@@ -124,6 +128,40 @@ impl Job {
     /// (`distance_model` "network"), the straight line measured beside it.
     pub fn run_with_network(&self, residences: Layer, services: Layer, network: Option<Layer>) -> Result<JobReport> {
         self.run_inputs(Inputs { residences, services, network, zones: None })
+    }
+
+    /// Each input layer's role, file, feature count and CRS, and the credits of the data (each
+    /// once: the layers' own, then `self.attribution`).
+    fn describe_inputs(
+        &self,
+        residences: &Layer,
+        services: &Layer,
+        network: Option<&Layer>,
+        zones: Option<&Layer>,
+    ) -> (Vec<InputSummary>, Vec<String>) {
+        let layers = [
+            ("residences", Some(residences), self.residences_crs.as_ref()),
+            ("services", Some(services), self.services_crs.as_ref()),
+            ("network", network, self.network_crs.as_ref()),
+            ("zones", zones, self.zones_crs.as_ref()),
+        ];
+        let mut inputs = Vec::new();
+        let mut credits: Vec<String> = Vec::new();
+        for (role, layer, flag) in layers {
+            let Some(layer) = layer else { continue };
+            inputs.push(InputSummary {
+                role,
+                path: layer.path.display().to_string(),
+                features: layer.features.len(),
+                crs: effective_crs(layer, flag).0.label(),
+            });
+            // "A; B" credits two sources: keep each once.
+            credits.extend(layer.attribution.iter().flat_map(|a| a.split("; ")).map(|a| a.trim().to_owned()));
+        }
+        credits.extend(self.attribution.iter().cloned());
+        let mut seen = std::collections::HashSet::new();
+        credits.retain(|c| !c.trim().is_empty() && seen.insert(c.clone()));
+        (inputs, credits)
     }
 
     /// Runs on every input layer: residences, services, and the optional walking network and
@@ -145,6 +183,7 @@ impl Job {
             timings.push((name, clock.elapsed(), peak_memory()));
             clock = Instant::now();
         };
+        let (inputs_read, attribution) = self.describe_inputs(&residences, &services, network.as_ref(), zones.as_ref());
         let res =
             residences_from_layer(residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
         let fac =
@@ -161,6 +200,8 @@ impl Job {
         lap("analyse", &mut timings);
         let mut summary = analysis.summary();
         summary.out_crs = self.write.out_crs.label();
+        summary.inputs = inputs_read;
+        summary.attribution = attribution;
         summary.unknown_categories = fac.unknown_categories;
         lap("summarise", &mut timings);
         let catchments = match (&analysis.network, self.catchments) {

@@ -59,6 +59,7 @@ pub mod model;
 pub mod network;
 pub mod osm;
 pub mod render;
+pub mod report;
 pub mod sample;
 pub mod standards;
 

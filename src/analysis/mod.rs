@@ -30,7 +30,7 @@ pub use catchments::{Catchment, CatchmentMode};
 pub use fca::ElderlyLandAccess;
 pub use gaps::{CellShape, GapArea, GapCell, Gaps, GapsSummary};
 pub use network::{NetworkAnalysis, NetworkCoverage};
-pub use summary::{CategorySummary, ElderlyLandSummary, NetworkSummary, Summary};
+pub use summary::{CategorySummary, ElderlyLandSummary, InputSummary, NetworkSummary, Summary};
 
 /// What coverage is judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -44,6 +44,9 @@ pub struct CategorySummary {
     /// Share of households within the walking radius in a straight line (before any detour
     /// factor; null without radius).
     pub euclid_covered_share: Option<f64>,
+    /// Share of residents within the walking radius in a straight line (as
+    /// `euclid_covered_share`, weighted by population).
+    pub euclid_covered_population_share: Option<f64>,
     /// Median over residences of network ÷ straight-line distance to the nearest serving
     /// facility, where both are known and the straight line is at least 1 m (null otherwise).
     pub median_detour: Option<f64>,
@@ -84,6 +87,12 @@ pub struct NetworkSummary {
 pub struct Summary {
     /// Profile id.
     pub standard: String,
+    /// The profile's Chinese name.
+    pub standard_name_zh: String,
+    /// The profile's English name.
+    pub standard_name_en: String,
+    /// The document the profile implements.
+    pub standard_source: String,
     /// "euclidean" (straight line) or "network".
     pub distance_model: &'static str,
     /// Detour factor radii were divided by.
@@ -119,6 +128,11 @@ pub struct Summary {
     pub local_projection: String,
     /// The CRS of the written layers.
     pub out_crs: String,
+    /// The input layers: role, file, features read and CRS (filled by the job).
+    pub inputs: Vec<InputSummary>,
+    /// Credits of the data, each once, in input order: the layers' own `attribution`
+    /// (as `import-osm` writes it) and any given with `--attribution`.
+    pub attribution: Vec<String>,
     /// Category names in the services layer that matched no category, with their counts.
     pub unknown_categories: std::collections::BTreeMap<String, usize>,
     /// The walking network, what was dropped and what could not reach it (null in a
@@ -132,6 +146,19 @@ pub struct Summary {
     /// Gap cells and the largest gap areas (null unless computed: see
     /// [`super::Analysis::gaps`]).
     pub gaps: Option<super::GapsSummary>,
+}
+
+/// One input layer in summary.json.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InputSummary {
+    /// "residences", "services", "network" or "zones".
+    pub role: &'static str,
+    /// The file (or OSM extract) it was read from.
+    pub path: String,
+    /// Features read.
+    pub features: usize,
+    /// The CRS its coordinates were read in.
+    pub crs: String,
 }
 
 /// The 2SFCA block of summary.json.
@@ -173,6 +200,7 @@ struct Totals {
     covered_households: Vec<f64>,
     covered_population: Vec<f64>,
     euclid_covered_households: Vec<f64>,
+    euclid_covered_population: Vec<f64>,
     complete_households: [f64; 3],
 }
 
@@ -182,6 +210,7 @@ impl Totals {
             covered_households: vec![0.0; categories],
             covered_population: vec![0.0; categories],
             euclid_covered_households: vec![0.0; categories],
+            euclid_covered_population: vec![0.0; categories],
             complete_households: [0.0; 3],
         }
     }
@@ -195,6 +224,7 @@ impl Totals {
             }
             if a.euclid_covered(r, c) == Some(true) {
                 self.euclid_covered_households[c] += res.households;
+                self.euclid_covered_population[c] += res.population;
             }
         }
         for (sum, complete) in self.complete_households.iter_mut().zip(a.verdict(r).complete) {
@@ -212,6 +242,9 @@ impl Totals {
             *x += y;
         }
         for (x, y) in self.euclid_covered_households.iter_mut().zip(&other.euclid_covered_households) {
+            *x += y;
+        }
+        for (x, y) in self.euclid_covered_population.iter_mut().zip(&other.euclid_covered_population) {
             *x += y;
         }
         for (x, y) in self.complete_households.iter_mut().zip(other.complete_households) {
@@ -245,6 +278,7 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         covered_households: cov_hh,
         covered_population: cov_pop,
         euclid_covered_households: euclid_hh,
+        euclid_covered_population: euclid_pop,
         complete_households: complete_hh,
     } = totals;
     let network = a.coverage.is_network();
@@ -277,6 +311,7 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
                 covered_population_share: if judged { share(cov_pop[c], population) } else { None },
                 network_covered_share: if judged && network { share(cov_hh[c], households) } else { None },
                 euclid_covered_share: if judged { share(euclid_hh[c], households) } else { None },
+                euclid_covered_population_share: if judged { share(euclid_pop[c], population) } else { None },
                 median_detour: median_detours[c],
                 judged_by: judged.then(|| match (a.options.judge, a.profile.tier_minutes(cat)) {
                     (crate::analysis::Judge::Minutes, Some(_)) => "minutes",
@@ -289,6 +324,9 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         .collect();
     Summary {
         standard: a.profile.id.clone(),
+        standard_name_zh: a.profile.name_zh.clone(),
+        standard_name_en: a.profile.name_en.clone(),
+        standard_source: a.profile.source.clone(),
         distance_model: a.distance_model.as_str(),
         detour: a.options.detour,
         judge: a.options.judge.as_str(),
@@ -305,6 +343,8 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         facilities: a.facilities.len(),
         local_projection: a.projection.describe(),
         out_crs: "WGS84 (EPSG:4326)".to_owned(),
+        inputs: Vec::new(),
+        attribution: Vec::new(),
         unknown_categories: Default::default(),
         network: a.network.as_ref().map(|n| network_summary(a, n)),
         elderly_land_per_capita_15min: a.elderly_land.as_ref().map(|e| ElderlyLandSummary {

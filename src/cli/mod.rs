@@ -1,4 +1,5 @@
-//! Command-line interface (binary only): `analyze`, `standards list`, `standards show`.
+//! Command-line interface (binary only): `analyze`, `import-osm`, `report`, `standards list`,
+//! `standards show`.
 
 mod import_osm;
 
@@ -15,6 +16,7 @@ use lifecircle::io::write::{OutputFormat, WriteOptions};
 use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
 use lifecircle::job::Inputs;
 use lifecircle::network::NetworkOptions;
+use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report};
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
 use lifecircle::{Job, render, sample};
 
@@ -33,6 +35,8 @@ enum Command {
     Analyze(Box<AnalyzeArgs>),
     /// Import an OpenStreetMap extract (.osm.pbf or .osm XML) into residences, services, network and zones layers.
     ImportOsm(Box<import_osm::ImportOsmArgs>),
+    /// Write report.html, map.svg and map.png for an earlier `analyze` run's output folder.
+    Report(ReportArgs),
     /// List or show the standard profiles.
     Standards {
         #[command(subcommand)]
@@ -49,6 +53,36 @@ enum StandardsAction {
         /// Profile id or path to a TOML profile.
         id: String,
     },
+}
+
+/// The report's options, shared by `analyze --report` and `report`.
+#[derive(Args, Debug, Clone)]
+struct ReportFlags {
+    /// Language of report.html and the map: zh or en.
+    #[arg(long, value_name = "LANG", default_value = "zh")]
+    lang: String,
+    /// Size of map.png and map.svg, WIDTHxHEIGHT pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1100")]
+    map_size: String,
+}
+
+impl ReportFlags {
+    fn options(&self) -> Result<ReportOptions> {
+        let lang = Lang::parse(&self.lang).with_context(|| format!("--lang {}: use zh or en", self.lang))?;
+        Ok(ReportOptions { lang, map_size: parse_map_size(&self.map_size)?, ..ReportOptions::default() })
+    }
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// The output folder of an earlier `lifecircle analyze` run (its --out).
+    #[arg(value_name = "OUT_DIR")]
+    out_dir: PathBuf,
+    #[command(flatten)]
+    flags: ReportFlags,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +195,15 @@ struct AnalyzeArgs {
     /// Make unknown service categories an error instead of a warning.
     #[arg(long)]
     strict: bool,
+    /// Also write report.html, map.svg and map.png (see `lifecircle report`).
+    #[arg(long)]
+    report: bool,
+    #[command(flatten)]
+    report_flags: ReportFlags,
+    /// Credit for the input data, shown on the map and in the report (repeatable); layers made
+    /// by `import-osm` carry "© OpenStreetMap contributors" themselves.
+    #[arg(long, value_name = "TEXT")]
+    attribution: Vec<String>,
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     quiet: bool,
@@ -182,6 +225,13 @@ pub fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze(*args),
         Command::ImportOsm(args) => import_osm::import_osm_command(*args),
+        Command::Report(args) => {
+            let written = report(&args.out_dir, &args.flags)?;
+            if !args.quiet {
+                print_written(&written, &args.out_dir);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Standards { action: StandardsAction::List } => {
             let profiles = BUILT_IN.iter().map(|id| StandardProfile::built_in(id)).collect::<Result<Vec<_>, _>>()?;
             print!("{}", render::profile_list(&profiles));
@@ -191,6 +241,20 @@ pub fn run() -> Result<ExitCode> {
             print!("{}", render::profile_table(&StandardProfile::load(&id)?));
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Writes the report of `out_dir`; returns the files written.
+fn report(out_dir: &std::path::Path, flags: &ReportFlags) -> Result<Vec<PathBuf>> {
+    let opts = flags.options()?;
+    let made = write_report(out_dir, &opts).with_context(|| format!("report of {}", out_dir.display()))?;
+    Ok(made.written)
+}
+
+fn print_written(written: &[PathBuf], dir: &std::path::Path) {
+    println!("\nwrote {} files to {}:", written.len(), dir.display());
+    for p in written {
+        println!("  {}", p.display());
     }
 }
 
@@ -208,6 +272,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         bail!("--default-households {h} must be a non-negative number");
     }
     lifecircle::analysis::gaps::check_cell_m(args.cell)?;
+    let report_options = args.report.then(|| args.report_flags.options()).transpose()?;
     let profile = StandardProfile::load(&args.standard)?;
     let fields = FieldMap::parse(&args.field)?;
     let read = ReadOptions {
@@ -286,10 +351,17 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         max_snap_m: args.max_snap,
     };
     job.write = WriteOptions { formats, out_crs };
+    job.attribution = args.attribution.clone();
     let read_time = started.elapsed();
     let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
-    let report = job.run_inputs(Inputs { residences, services, network, zones })?;
+    let mut report = job.run_inputs(Inputs { residences, services, network, zones })?;
+    if let Some(opts) = &report_options {
+        let clock = std::time::Instant::now();
+        let made = write_report(&args.out, opts).with_context(|| format!("report of {}", args.out.display()))?;
+        report.written.extend(made.written);
+        report.timings.push(("report", clock.elapsed(), lifecircle::job::peak_memory()));
+    }
     if args.timings {
         let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));
         eprintln!("timings: read {:.2} s{}", read_time.as_secs_f64(), mb(read_peak));
@@ -351,10 +423,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     if !args.quiet {
         print!("{}", render::summary_table(&report.summary));
-        println!("\nwrote {} files to {}:", report.written.len(), args.out.display());
-        for p in &report.written {
-            println!("  {}", p.display());
-        }
+        print_written(&report.written, &args.out);
     }
     Ok(ExitCode::SUCCESS)
 }

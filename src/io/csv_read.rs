@@ -96,7 +96,7 @@ pub fn read_csv(path: &Path, encoding: Option<&'static Encoding>, fields: &Field
             values,
         });
     }
-    Ok(Layer { path: path.to_path_buf(), fields: headers, features, declared_crs: None })
+    Ok(Layer { path: path.to_path_buf(), fields: headers, features, declared_crs: None, attribution: None })
 }
 
 #[cfg(test)]

@@ -27,13 +27,26 @@ pub fn read_geojson(path: &Path) -> Result<Layer> {
     if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
         reader.consume(BOM.len());
     }
-    decode(path, serde_json::Deserializer::from_reader(reader), || std::fs::read(path).unwrap_or_default())
+    decode(path, serde_json::Deserializer::from_reader(reader), || std::fs::read(path).unwrap_or_default(), &|_| true)
+}
+
+/// [`read_geojson`] keeping only the properties whose name `keep` accepts: the others are
+/// skipped as they stream past, so a wide layer (a households.geojson with a column per
+/// category) costs memory only for the columns a caller reads.
+pub fn read_geojson_fields(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Layer> {
+    let read_err = |cause| Error::Read { path: path.into(), cause };
+    let file = File::open(path).map_err(read_err)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
+        reader.consume(BOM.len());
+    }
+    decode(path, serde_json::Deserializer::from_reader(reader), || std::fs::read(path).unwrap_or_default(), keep)
 }
 
 /// Reads GeoJSON from memory; `path` is used in messages only.
 pub fn read_geojson_bytes(path: &Path, bytes: &[u8]) -> Result<Layer> {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    decode(path, serde_json::Deserializer::from_slice(body), || bytes.to_vec())
+    decode(path, serde_json::Deserializer::from_slice(body), || bytes.to_vec(), &|_| true)
 }
 
 /// Decodes a whole GeoJSON document; `source_bytes` gives the raw file to explain a failure.
@@ -41,9 +54,12 @@ fn decode<'de, R: serde_json::de::Read<'de>>(
     path: &Path,
     mut de: serde_json::Deserializer<R>,
     source_bytes: impl FnOnce() -> Vec<u8>,
+    keep: &dyn Fn(&str) -> bool,
 ) -> Result<Layer> {
     let mut builder = Builder {
         path,
+        keep,
+        attribution: None,
         fields: Vec::new(),
         columns: HashMap::new(),
         features: Vec::new(),
@@ -78,7 +94,13 @@ fn decode<'de, R: serde_json::de::Read<'de>>(
         ),
         None => None,
     };
-    Ok(Layer { path: path.to_path_buf(), fields: builder.fields, features: builder.features, declared_crs })
+    Ok(Layer {
+        path: path.to_path_buf(),
+        fields: builder.fields,
+        features: builder.features,
+        declared_crs,
+        attribution: builder.attribution,
+    })
 }
 
 /// Turns a JSON parse failure into a message for people, looking at the file's bytes.
@@ -137,6 +159,10 @@ fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
 
 struct Builder<'p> {
     path: &'p Path,
+    /// Which properties to keep (by name).
+    keep: &'p dyn Fn(&str) -> bool,
+    /// The collection's `attribution` member (written by `import-osm`), if any.
+    attribution: Option<String>,
     fields: Vec<String>,
     columns: HashMap<String, usize>,
     features: Vec<RawFeature>,
@@ -181,6 +207,10 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
             match key.as_str() {
                 "type" => self.b.kind = Some(map.next_value::<String>()?),
                 "features" => map.next_value_seed(FeaturesSeed { b: self.b })?,
+                "attribution" => {
+                    let v: serde_json::Value = map.next_value()?;
+                    self.b.attribution = v.as_str().map(str::to_owned);
+                }
                 "crs" => {
                     let v: serde_json::Value = map.next_value()?;
                     self.b.crs_name =
@@ -362,6 +392,10 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(c) = map.next_key_seed(ColumnSeed { b: &mut *self.b })? {
+            let Some(c) = c else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
             let v = map.next_value::<ValueIn>()?.0;
             if self.values.len() <= c {
                 self.values.resize(c + 1, Value::Null);
@@ -372,25 +406,26 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_, '_, '_> {
     }
 }
 
-/// Maps a property name to its column, allocating only for a name not seen before.
+/// Maps a property name to its column, allocating only for a name not seen before; `None` for a
+/// property the caller does not keep.
 struct ColumnSeed<'a, 'p> {
     b: &'a mut Builder<'p>,
 }
 
 impl<'de> DeserializeSeed<'de> for ColumnSeed<'_, '_> {
-    type Value = usize;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+    type Value = Option<usize>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for ColumnSeed<'_, '_> {
-    type Value = usize;
+    type Value = Option<usize>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a property name")
     }
-    fn visit_str<E>(self, v: &str) -> Result<usize, E> {
-        Ok(self.b.column(v))
+    fn visit_str<E>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok((self.b.keep)(v).then(|| self.b.column(v)))
     }
 }
 

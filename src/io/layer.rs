@@ -71,6 +71,9 @@ pub struct Layer {
     pub features: Vec<RawFeature>,
     /// The CRS the file declares (GeoJSON `crs` member, shapefile `.prj`), if any.
     pub declared_crs: Option<Crs>,
+    /// The data's attribution (a GeoJSON collection's `attribution` member, as `import-osm`
+    /// writes it), carried into summary.json and the report.
+    pub attribution: Option<String>,
 }
 
 impl Layer {

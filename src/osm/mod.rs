@@ -542,6 +542,7 @@ impl OsmImport {
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             features,
             declared_crs: None,
+            attribution: Some(ATTRIBUTION.to_owned()),
         };
         let raw = |index: usize, geometry: geo::Geometry<f64>, values: Vec<FieldValue>| RawFeature {
             index,
@@ -617,7 +618,13 @@ impl OsmImport {
                 ],
             })
             .collect();
-        Some(Layer { path: self.path.clone(), fields: vec!["id".into(), "name".into()], features, declared_crs: None })
+        Some(Layer {
+            path: self.path.clone(),
+            fields: vec!["id".into(), "name".into()],
+            features,
+            declared_crs: None,
+            attribution: Some(ATTRIBUTION.to_owned()),
+        })
     }
 
     /// Whether the network has footways, paths, pedestrian streets or steps (a network good

@@ -125,7 +125,7 @@ pub fn read_shapefile(path: &Path, dbf_encoding: Option<&'static Encoding>) -> R
             values,
         });
     }
-    Ok(Layer { path: path.to_path_buf(), fields, features, declared_crs })
+    Ok(Layer { path: path.to_path_buf(), fields, features, declared_crs, attribution: None })
 }
 
 /// Reads the `.prj` beside the `.shp`, if any.

@@ -1,0 +1,566 @@
+//! Reads an analysis output folder (summary.json, households/facilities/zones/gaps GeoJSON) into
+//! [`ReportData`]: plain WGS84 points and shapes with just what the report shows. The report is
+//! always made from the files, so `analyze --report` and a later `lifecircle report OUT_DIR`
+//! give the same page.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use geo::{Geometry, MultiPolygon};
+use serde::Deserialize;
+
+use crate::error::{Error, Location, Result};
+use crate::io::geojson_read::read_geojson_fields;
+use crate::io::layer::{Layer, RawFeature, Value};
+use crate::io::load::{LayerRole, effective_crs, geometry_to_wgs84, representative_point};
+
+/// One category of summary.json.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CategoryIn {
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Tier id.
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// Radius, metres (`None`: never judged).
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+    /// Radius after the detour factor or minutes, metres.
+    #[serde(default)]
+    pub walk_radius_m: Option<f64>,
+    /// Whether a residence without it misses a required service.
+    #[serde(default)]
+    pub required: bool,
+    /// Facilities of the category.
+    #[serde(default)]
+    pub facilities: usize,
+    /// Share of households covered.
+    #[serde(default)]
+    pub covered_share: Option<f64>,
+    /// Share of residents covered.
+    #[serde(default)]
+    pub covered_population_share: Option<f64>,
+    /// Share of households covered along the network (network analyses).
+    #[serde(default)]
+    pub network_covered_share: Option<f64>,
+    /// Share of households covered in a straight line.
+    #[serde(default)]
+    pub euclid_covered_share: Option<f64>,
+    /// Share of residents covered in a straight line.
+    #[serde(default)]
+    pub euclid_covered_population_share: Option<f64>,
+    /// "metres" or "minutes".
+    #[serde(default)]
+    pub judged_by: Option<String>,
+    /// Walking speed of its cohort, m/s.
+    #[serde(default)]
+    pub speed_m_s: Option<f64>,
+}
+
+/// One input layer of summary.json.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InputIn {
+    /// residences, services, network or zones.
+    pub role: String,
+    /// The file.
+    pub path: String,
+    /// Features read.
+    pub features: usize,
+    /// Its CRS.
+    pub crs: String,
+}
+
+/// The network block of summary.json.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NetworkIn {
+    /// Lines skipped as not walkable.
+    #[serde(default)]
+    pub not_walkable: usize,
+    /// Nodes kept.
+    #[serde(default)]
+    pub nodes: usize,
+    /// Edges kept.
+    #[serde(default)]
+    pub edges: usize,
+    /// Components dropped.
+    #[serde(default)]
+    pub components_dropped: usize,
+    /// Nodes dropped with them.
+    #[serde(default)]
+    pub nodes_dropped: usize,
+    /// Edges dropped with them.
+    #[serde(default)]
+    pub edges_dropped: usize,
+    /// Smallest component kept.
+    #[serde(default)]
+    pub min_component: usize,
+    /// Snap distance, metres.
+    #[serde(default)]
+    pub max_snap_m: f64,
+    /// Residences off the network.
+    #[serde(default)]
+    pub unreachable_residences: usize,
+    /// Facilities off the network.
+    #[serde(default)]
+    pub unreachable_facilities: usize,
+}
+
+/// An indicator of summary.json's zones block.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IndicatorIn {
+    /// Indicator id (the zones layer's column).
+    pub id: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// The rule as text (`≥ 0.1`).
+    pub target: String,
+    /// Document and clause.
+    pub source: String,
+    /// Zones passing.
+    #[serde(default)]
+    pub pass: usize,
+    /// Zones failing.
+    #[serde(default)]
+    pub fail: usize,
+    /// Zones not assessed.
+    #[serde(default)]
+    pub not_assessed: usize,
+}
+
+/// Two overlapping zones.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OverlapIn {
+    /// The zone points were assigned to.
+    pub zone: String,
+    /// The other zone.
+    pub other: String,
+    /// Points inside both.
+    pub points: usize,
+}
+
+/// The zones block of summary.json.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZonesIn {
+    /// study_area, layer or grid.
+    pub kind: String,
+    /// Grid side, metres.
+    #[serde(default)]
+    pub grid_m: Option<f64>,
+    /// Number of zones.
+    pub zones: usize,
+    /// Residences in no zone.
+    #[serde(default)]
+    pub residences_unassigned: usize,
+    /// Facilities in no zone.
+    #[serde(default)]
+    pub facilities_unassigned: usize,
+    /// Overlapping zones.
+    #[serde(default)]
+    pub overlaps: Vec<OverlapIn>,
+    /// The indicators, in profile order.
+    #[serde(default)]
+    pub indicators: Vec<IndicatorIn>,
+}
+
+/// One of the largest gap areas.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LargestIn {
+    /// Category id.
+    pub category: String,
+    /// Rank within the category (1 = most residents).
+    pub rank: usize,
+    /// Households in it.
+    pub households: f64,
+    /// Residents in it.
+    pub population: f64,
+    /// Gap cells in it.
+    pub cells: usize,
+    /// Area, m².
+    pub area_m2: f64,
+    /// Centroid, WGS84 lon/lat.
+    pub centroid: [f64; 2],
+}
+
+/// The gaps block of summary.json.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GapsIn {
+    /// Cell size, metres.
+    pub cell_m: f64,
+    /// square or hex.
+    pub cell_shape: String,
+    /// Cells with a gap.
+    pub cells: usize,
+    /// The largest areas over all categories.
+    #[serde(default)]
+    pub largest: Vec<LargestIn>,
+}
+
+/// The parts of summary.json the report shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryIn {
+    /// Profile id.
+    pub standard: String,
+    /// Profile's Chinese name (absent in outputs before the report existed).
+    #[serde(default)]
+    pub standard_name_zh: Option<String>,
+    /// Profile's English name.
+    #[serde(default)]
+    pub standard_name_en: Option<String>,
+    /// The document the profile implements.
+    #[serde(default)]
+    pub standard_source: Option<String>,
+    /// euclidean or network.
+    pub distance_model: String,
+    /// Detour factor.
+    pub detour: f64,
+    /// metres or minutes.
+    #[serde(default)]
+    pub judge: Option<String>,
+    /// Walking speed, m/s.
+    #[serde(default)]
+    pub speed_m_s: Option<f64>,
+    /// Elderly walking speed, m/s.
+    #[serde(default)]
+    pub elderly_speed_m_s: Option<f64>,
+    /// Residences.
+    pub residences: usize,
+    /// Households.
+    pub households: f64,
+    /// Residents.
+    pub population: f64,
+    /// Categories in profile order.
+    #[serde(skip)]
+    pub categories: Vec<(String, CategoryIn)>,
+    /// 5-minute complete share.
+    #[serde(default)]
+    pub complete_share_5min: Option<f64>,
+    /// 10-minute complete share.
+    #[serde(default)]
+    pub complete_share_10min: Option<f64>,
+    /// 15-minute complete share.
+    #[serde(default)]
+    pub complete_share_15min: Option<f64>,
+    /// Facilities analysed.
+    #[serde(default)]
+    pub facilities: usize,
+    /// The local projection.
+    #[serde(default)]
+    pub local_projection: Option<String>,
+    /// The CRS of the layers.
+    #[serde(default)]
+    pub out_crs: Option<String>,
+    /// Input layers.
+    #[serde(default)]
+    pub inputs: Vec<InputIn>,
+    /// Credits.
+    #[serde(default)]
+    pub attribution: Vec<String>,
+    /// Unknown categories skipped, with counts.
+    #[serde(default)]
+    pub unknown_categories: BTreeMap<String, usize>,
+    /// The network block.
+    #[serde(default)]
+    pub network: Option<NetworkIn>,
+    /// The zones block.
+    #[serde(default)]
+    pub zones: Option<ZonesIn>,
+    /// The gaps block.
+    #[serde(default)]
+    pub gaps: Option<GapsIn>,
+}
+
+impl SummaryIn {
+    /// Index of a category id.
+    pub fn category_index(&self, id: &str) -> Option<usize> {
+        self.categories.iter().position(|(c, _)| c == id)
+    }
+}
+
+/// A residence as the map draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidencePoint {
+    /// WGS84 longitude, latitude (a polygon's interior point).
+    pub lon_lat: [f64; 2],
+    /// Households.
+    pub households: f64,
+    /// Required categories missing.
+    pub missing: u32,
+}
+
+/// A facility as the map draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacilityPoint {
+    /// WGS84 longitude, latitude.
+    pub lon_lat: [f64; 2],
+    /// Index into the summary's categories.
+    pub category: usize,
+}
+
+/// A zone's verdict over all its indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every assessed indicator passes (and at least one is assessed).
+    Pass,
+    /// At least one indicator fails.
+    Fail,
+    /// No indicator could be assessed (or the profile has none).
+    NotAssessed,
+}
+
+/// One indicator of one zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneIndicator {
+    /// The measured value.
+    pub value: Option<f64>,
+    /// The target that applied.
+    pub target: Option<f64>,
+    /// pass, fail or not_assessed.
+    pub status: String,
+    /// Why not assessed.
+    pub note: Option<String>,
+}
+
+/// A zone with its indicators, in the order of [`ZonesIn::indicators`].
+#[derive(Debug, Clone)]
+pub struct ZoneShape {
+    /// Zone id.
+    pub id: String,
+    /// Zone name.
+    pub name: Option<String>,
+    /// Its shape, WGS84.
+    pub shape: MultiPolygon<f64>,
+    /// Overall verdict.
+    pub verdict: Verdict,
+    /// Indicators.
+    pub indicators: Vec<ZoneIndicator>,
+}
+
+/// A gap area of one category.
+#[derive(Debug, Clone)]
+pub struct GapAreaShape {
+    /// Index into the summary's categories.
+    pub category: usize,
+    /// Rank within the category.
+    pub rank: usize,
+    /// Residents inside.
+    pub population: f64,
+    /// Its shape, WGS84.
+    pub shape: MultiPolygon<f64>,
+}
+
+/// Everything the report shows, read from an output folder.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// The folder.
+    pub dir: PathBuf,
+    /// summary.json.
+    pub summary: SummaryIn,
+    /// Residences in file order.
+    pub residences: Vec<ResidencePoint>,
+    /// `covered[c][r]`: residence `r` is within reach of category `c` (`ok_<c>`); empty for a
+    /// category without radius.
+    pub covered: Vec<Vec<bool>>,
+    /// Facilities.
+    pub facilities: Vec<FacilityPoint>,
+    /// Zones (empty without zones.geojson).
+    pub zones: Vec<ZoneShape>,
+    /// Gap areas (empty without gaps.geojson).
+    pub gap_areas: Vec<GapAreaShape>,
+}
+
+impl ReportData {
+    /// Reads `dir`: summary.json, households.geojson and facilities.geojson must be there;
+    /// zones.geojson and gaps.geojson are read when present.
+    pub fn read(dir: &Path) -> Result<ReportData> {
+        let summary = read_summary(&dir.join("summary.json"))?;
+        let (residences, covered) = read_households(&dir.join("households.geojson"), &summary)?;
+        let facilities = read_facilities(&dir.join("facilities.geojson"), &summary)?;
+        let zones_path = dir.join("zones.geojson");
+        let zones = match &summary.zones {
+            Some(z) if zones_path.exists() => read_zones(&zones_path, z)?,
+            _ => Vec::new(),
+        };
+        let gaps_path = dir.join("gaps.geojson");
+        let gap_areas = if gaps_path.exists() { read_gap_areas(&gaps_path, &summary)? } else { Vec::new() };
+        Ok(ReportData { dir: dir.to_path_buf(), summary, residences, covered, facilities, zones, gap_areas })
+    }
+}
+
+fn read_summary(path: &Path) -> Result<SummaryIn> {
+    if !path.exists() {
+        return Err(Error::input(
+            Location::file(path),
+            "no such file: give the folder of an earlier `lifecircle analyze` run (--out)",
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
+    let invalid = |field: &str, e: serde_json::Error| {
+        Error::input(Location::file(path).field(field), format!("not a lifecircle summary: {e}"))
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| invalid("summary", e))?;
+    let mut summary: SummaryIn = serde_json::from_value(value.clone()).map_err(|e| invalid("summary", e))?;
+    let Some(categories) = value.get("categories").and_then(|c| c.as_object()) else {
+        return Err(Error::input(Location::file(path).field("categories"), "missing: not a lifecircle summary"));
+    };
+    for (id, c) in categories {
+        let c: CategoryIn = serde_json::from_value(c.clone()).map_err(|e| invalid(&format!("categories.{id}"), e))?;
+        summary.categories.push((id.clone(), c));
+    }
+    Ok(summary)
+}
+
+/// Reads a layer keeping only `keep`'s properties; a missing file names what it needs.
+fn read_layer_fields(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Layer> {
+    if !path.exists() {
+        return Err(Error::input(Location::file(path), "no such file: the report needs the outputs of `analyze`"));
+    }
+    read_geojson_fields(path, keep)
+}
+
+/// A feature's geometry in WGS84.
+fn wgs84_geometry(layer: &Layer, f: &RawFeature, role: LayerRole, at: &dyn Fn() -> Location) -> Result<Geometry<f64>> {
+    let Some(g) = f.geometry.clone() else {
+        return Err(Error::input(at().field("geometry"), "is null or unreadable"));
+    };
+    let (crs, given) = effective_crs(layer, None);
+    geometry_to_wgs84(g, &crs, given, role, at)
+}
+
+fn number(f: &RawFeature, column: Option<usize>, at: &dyn Fn() -> Location, name: &str) -> Result<Option<f64>> {
+    match column.map(|c| f.value(c)) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.is_finite() => Ok(Some(*n)),
+        Some(other) => Err(Error::input(at().field(name), format!("{other:?} is not a number"))),
+    }
+}
+
+fn text(f: &RawFeature, column: Option<usize>) -> Option<String> {
+    column.and_then(|c| f.value(c).to_text())
+}
+
+fn read_households(path: &Path, summary: &SummaryIn) -> Result<(Vec<ResidencePoint>, Vec<Vec<bool>>)> {
+    let ok_names: Vec<String> = summary.categories.iter().map(|(id, _)| format!("ok_{id}")).collect();
+    let keep = |name: &str| matches!(name, "id" | "households" | "missing") || ok_names.iter().any(|n| n == name);
+    let layer = read_layer_fields(path, &keep)?;
+    let (hh_col, missing_col, id_col) = (layer.column("households"), layer.column("missing"), layer.column("id"));
+    let ok_cols: Vec<Option<usize>> = ok_names.iter().map(|n| layer.column(n)).collect();
+    let mut residences = Vec::with_capacity(layer.features.len());
+    let mut covered: Vec<Vec<bool>> = summary
+        .categories
+        .iter()
+        .map(|(_, c)| if c.radius_m.is_some() { Vec::with_capacity(layer.features.len()) } else { Vec::new() })
+        .collect();
+    for f in &layer.features {
+        let id = text(f, id_col);
+        let at = || Location::file(path).feature(f.index, id.as_deref());
+        let g = wgs84_geometry(&layer, f, LayerRole::Residences, &at)?;
+        let lon_lat = representative_point(&g, LayerRole::Residences, &at)?;
+        let households = number(f, hh_col, &at, "households")?.unwrap_or(0.0);
+        let missing = number(f, missing_col, &at, "missing")?.unwrap_or(0.0).max(0.0) as u32;
+        residences.push(ResidencePoint { lon_lat, households, missing });
+        for (c, col) in ok_cols.iter().enumerate() {
+            if summary.categories[c].1.radius_m.is_none() {
+                continue;
+            }
+            let ok = match col.map(|col| f.value(col)) {
+                Some(Value::Bool(b)) => *b,
+                None | Some(Value::Null) => false,
+                Some(other) => {
+                    return Err(Error::input(at().field(&ok_names[c]), format!("{other:?} is not true/false")));
+                }
+            };
+            covered[c].push(ok);
+        }
+    }
+    Ok((residences, covered))
+}
+
+fn read_facilities(path: &Path, summary: &SummaryIn) -> Result<Vec<FacilityPoint>> {
+    let layer = read_layer_fields(path, &|n| matches!(n, "id" | "category"))?;
+    let (id_col, cat_col) = (layer.column("id"), layer.column("category"));
+    let mut out = Vec::with_capacity(layer.features.len());
+    for f in &layer.features {
+        let id = text(f, id_col);
+        let at = || Location::file(path).feature(f.index, id.as_deref());
+        let cat = text(f, cat_col).ok_or_else(|| Error::input(at().field("category"), "is empty"))?;
+        let category = summary.category_index(&cat).ok_or_else(|| {
+            Error::input(at().field("category"), format!("'{cat}' is not a category of summary.json"))
+        })?;
+        let g = wgs84_geometry(&layer, f, LayerRole::Services, &at)?;
+        let lon_lat = representative_point(&g, LayerRole::Services, &at)?;
+        out.push(FacilityPoint { lon_lat, category });
+    }
+    Ok(out)
+}
+
+fn multipolygon(g: Geometry<f64>, at: &dyn Fn() -> Location) -> Result<MultiPolygon<f64>> {
+    match g {
+        Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
+        Geometry::MultiPolygon(mp) => Ok(mp),
+        _ => Err(Error::input(at().field("geometry"), "is not a Polygon or MultiPolygon")),
+    }
+}
+
+fn read_zones(path: &Path, zones: &ZonesIn) -> Result<Vec<ZoneShape>> {
+    let ids: Vec<&str> = zones.indicators.iter().map(|i| i.id.as_str()).collect();
+    let keep = |n: &str| {
+        matches!(n, "id" | "name")
+            || ids
+                .iter()
+                .any(|id| n.strip_prefix(id).is_some_and(|rest| matches!(rest, "" | "_target" | "_status" | "_note")))
+    };
+    let layer = read_layer_fields(path, &keep)?;
+    let (id_col, name_col) = (layer.column("id"), layer.column("name"));
+    let mut out = Vec::with_capacity(layer.features.len());
+    for f in &layer.features {
+        let id = text(f, id_col).unwrap_or_else(|| f.index.to_string());
+        let at = || Location::file(path).feature(f.index, Some(&id));
+        let shape = multipolygon(wgs84_geometry(&layer, f, LayerRole::Zones, &at)?, &at)?;
+        let mut indicators = Vec::with_capacity(ids.len());
+        for ind in &ids {
+            let col = |suffix: &str| layer.column(&format!("{ind}{suffix}"));
+            indicators.push(ZoneIndicator {
+                value: number(f, col(""), &at, ind)?,
+                target: number(f, col("_target"), &at, &format!("{ind}_target"))?,
+                status: text(f, col("_status")).unwrap_or_else(|| "not_assessed".to_owned()),
+                note: text(f, col("_note")),
+            });
+        }
+        let verdict = if indicators.iter().any(|i| i.status == "fail") {
+            Verdict::Fail
+        } else if indicators.iter().any(|i| i.status == "pass") {
+            Verdict::Pass
+        } else {
+            Verdict::NotAssessed
+        };
+        out.push(ZoneShape { id, name: text(f, name_col), shape, verdict, indicators });
+    }
+    Ok(out)
+}
+
+fn read_gap_areas(path: &Path, summary: &SummaryIn) -> Result<Vec<GapAreaShape>> {
+    let keep = |n: &str| matches!(n, "kind" | "category" | "rank" | "population");
+    let layer = read_layer_fields(path, &keep)?;
+    let col = |n: &str| layer.column(n);
+    let (kind_col, cat_col, rank_col, pop_col) = (col("kind"), col("category"), col("rank"), col("population"));
+    let mut out = Vec::new();
+    for f in &layer.features {
+        if text(f, kind_col).as_deref() != Some("area") {
+            continue;
+        }
+        let at = || Location::file(path).feature(f.index, None);
+        let cat = text(f, cat_col).unwrap_or_default();
+        let category = summary.category_index(&cat).ok_or_else(|| {
+            Error::input(at().field("category"), format!("'{cat}' is not a category of summary.json"))
+        })?;
+        let rank = number(f, rank_col, &at, "rank")?.unwrap_or(0.0) as usize;
+        let population = number(f, pop_col, &at, "population")?.unwrap_or(0.0);
+        let shape = multipolygon(wgs84_geometry(&layer, f, LayerRole::Zones, &at)?, &at)?;
+        out.push(GapAreaShape { category, rank, population, shape });
+    }
+    Ok(out)
+}
