@@ -91,3 +91,94 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> Result<ReportOutput> {
         cell_side_m: html_scene.cell_side_m(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::data::{CategoryIn, FacilityPoint, ResidencePoint, SummaryIn};
+    use super::map::ResidenceMarks;
+    use super::*;
+
+    /// A summary with two categories, `a` judged and `b` not.
+    fn summary(residences: usize) -> SummaryIn {
+        let mut s: SummaryIn = serde_json::from_value(serde_json::json!({
+            "standard": "test", "distance_model": "euclidean", "detour": 1.0,
+            "residences": residences, "households": 0.0, "population": 0.0,
+        }))
+        .unwrap();
+        let cat = |judged: bool| {
+            serde_json::from_value::<CategoryIn>(serde_json::json!({
+                "name_zh": "甲", "name_en": "A", "radius_m": if judged { Some(300.0) } else { None }, "required": judged,
+            }))
+            .unwrap()
+        };
+        s.categories = vec![("a".into(), cat(true)), ("b".into(), cat(false))];
+        s
+    }
+
+    /// `n` × `n` residences 10 m apart (about 0.00009° of latitude); the western half covered.
+    fn grid_data(n: usize) -> ReportData {
+        let mut residences = Vec::new();
+        let mut covered = Vec::new();
+        for i in 0..n {
+            for j in 0..n {
+                let west = j < n / 2;
+                residences.push(ResidencePoint {
+                    lon_lat: [24.9 + j as f64 * 0.00018, 60.17 + i as f64 * 0.00009],
+                    households: 2.0,
+                    missing: u32::from(!west),
+                });
+                covered.push(west);
+            }
+        }
+        ReportData {
+            dir: PathBuf::new(),
+            summary: summary(n * n),
+            residences,
+            covered: vec![covered, Vec::new()],
+            facilities: vec![FacilityPoint { lon_lat: [24.9, 60.17], category: 0 }],
+            zones: Vec::new(),
+            gap_areas: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn few_residences_are_points_with_their_own_classes() {
+        let data = grid_data(10);
+        let scene = MapScene::new(&data, &MapOptions { width: 800, height: 600, max_points: 100, lang: Lang::En });
+        assert!(matches!(scene.residences, ResidenceMarks::Points { .. }));
+        assert_eq!(scene.residences.len(), 100);
+        assert_eq!(scene.class_all.iter().filter(|&&c| c == 0).count(), 50);
+        let a = scene.class_by_category[0].as_ref().unwrap();
+        assert_eq!(a.iter().filter(|&&c| c == 4).count(), 50, "uncovered residences are class 4");
+        assert!(scene.class_by_category[1].is_none(), "a category without radius has no classes");
+        let svg = scene.to_svg(false);
+        let marks = svg.split("class=\"residences\"").nth(1).unwrap().split("</g>").next().unwrap();
+        assert_eq!(marks.matches("<circle").count(), 100);
+    }
+
+    #[test]
+    fn many_residences_are_aggregated_to_cells_that_keep_the_gaps() {
+        let data = grid_data(60); // 3,600 residences over 600 m × 540 m
+        let scene = MapScene::new(&data, &MapOptions { width: 800, height: 600, max_points: 500, lang: Lang::En });
+        let side = scene.cell_side_m().expect("aggregated");
+        assert!(scene.residences.len() <= 500 && scene.residences.len() >= 50, "{} cells", scene.residences.len());
+        assert!((20.0..=100.0).contains(&side), "side {side}");
+        // The western half is covered and misses nothing; the eastern half misses one category.
+        let a = scene.class_by_category[0].as_ref().unwrap();
+        assert!(a.contains(&0) && a.contains(&4), "{a:?}");
+        assert!(scene.class_all.contains(&0) && scene.class_all.contains(&1));
+        let svg = scene.to_svg(true);
+        let marks = svg.split("id=\"residences\"").nth(1).unwrap().split("</g>").next().unwrap();
+        assert_eq!(marks.matches("<circle").count(), 0);
+        assert_eq!(marks.matches("<rect").count(), scene.residences.len());
+    }
+
+    #[test]
+    fn map_sizes_parse() {
+        assert_eq!(parse_map_size("1600x1100").unwrap(), (1600, 1100));
+        assert_eq!(parse_map_size(" 800 X 600 ").unwrap(), (800, 600));
+        for bad in ["", "1600", "10x10", "axb", "1600x", "20000x1000"] {
+            assert!(parse_map_size(bad).is_err(), "{bad}");
+        }
+    }
+}
