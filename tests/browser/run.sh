@@ -19,7 +19,10 @@ ROOT=$(pwd)
 HERE=tests/browser
 PLAYWRIGHT_VERSION=1.64.1
 CHROMIUM=/usr/bin/chromium
-CACHE=${LIFECIRCLE_BROWSER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lifecircle-browser-test}
+if [ -n "${LIFECIRCLE_BROWSER_CACHE:-}" ]; then CACHE=$LIFECIRCLE_BROWSER_CACHE
+elif [ -n "${XDG_CACHE_HOME:-}" ] || [ -n "${HOME:-}" ]; then
+  CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/lifecircle-browser-test
+else CACHE=$ROOT/target/browser-test/npm; fi
 SHOTS=$ROOT/target/browser-test
 MODE=${1:-all}
 case "$MODE" in
@@ -64,7 +67,9 @@ export LC_PLAYWRIGHT_PREFIX=$CACHE
 mkdir -p "$SHOTS"
 say "$("$CHROMIUM" --version 2>/dev/null | head -n1), playwright-core $PLAYWRIGHT_VERSION, node $(node --version)"
 
+PASSED=0
 check() { node "$HERE/check_report.mjs" --shots "${CHECK_SHOTS:-$SHOTS}" "$@"; }
+pass() { check "$@"; PASSED=$((PASSED + 1)); }
 
 # --- Self-test: the check passes the stand-in page and fails broken copies of it ---------------
 # broken NAME WANT FIND REPLACE: a copy of the stand-in with FIND replaced by REPLACE must fail,
@@ -86,6 +91,7 @@ broken() {
   fi
   say "  '$name' fails as it should: $(grep -F -- "$want" <<<"$out" | head -n1 | sed 's/^ *FAIL *//')"
   BROKEN=$((BROKEN + 1))
+  PASSED=$((PASSED + 1))
 }
 
 self_test() {
@@ -95,8 +101,8 @@ self_test() {
   BROKEN=0
   local CHECK_SHOTS=$SHOTS/self-test
   say "self-test on $FIXTURE"
-  check --lang zh --name standin "$FIXTURE"
-  check --lang en --name standin-en "$HERE/fixtures/standin-report-en.html"
+  pass --lang zh --name standin "$FIXTURE"
+  pass --lang en --name standin-en "$HERE/fixtures/standin-report-en.html"
   broken console-error 'console error' '</body>' '<script>console.error("broken on purpose")</script></body>'
   broken page-error 'uncaught error in the page' '</body>' '<script>null.brokenOnPurpose()</script></body>'
   broken external-url 'not self-contained' '</body>' '<img src="http://127.0.0.1:9/tile.png" alt=""></body>'
@@ -121,7 +127,7 @@ reports() {
   say "lifecircle analyze --out \$TMP/run --zones tests/fixtures/helsinki_zones.geojson --report --lang zh -q"
   "$bin" analyze --out "$run" --zones tests/fixtures/helsinki_zones.geojson --report --lang zh -q
   cp "$run/report.html" "$SHOTS/report-zh.html"
-  check --lang zh --name report-zh "$run/report.html"
+  pass --lang zh --name report-zh "$run/report.html"
   help=$("$bin" report --help 2>&1 || true)
   if grep -qE '^[[:space:]]+(-[[:alnum:]], )?--out([[:space:]=]|$)' <<<"$help"; then
     en=$WORK/en
@@ -133,7 +139,7 @@ reports() {
     "$bin" report "$run" --lang en
   fi
   cp "$en/report.html" "$SHOTS/report-en.html"
-  check --lang en --name report-en "$en/report.html"
+  pass --lang en --name report-en "$en/report.html"
 }
 
 case "$MODE" in
@@ -141,4 +147,5 @@ case "$MODE" in
   --reports) reports ;;
   all) self_test; reports ;;
 esac
-say "passed in $((SECONDS - started)) s; screenshots and the reports checked are in ${SHOTS#"$ROOT"/}/"
+say "done in $((SECONDS - started)) s; screenshots and the reports checked are in ${SHOTS#"$ROOT"/}/"
+echo "browser: $PASSED passed, 0 failed"
