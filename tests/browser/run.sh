@@ -8,7 +8,7 @@
 #   bash tests/browser/run.sh --self-test  # only the self-test (no cargo build)
 #   bash tests/browser/run.sh --reports    # only the real reports
 #
-# LIFECIRCLE_BIN=path runs that binary instead of building target/release/lifecircle.
+# LIFECIRCLE_BIN=path runs that binary instead of target/release/lifecircle.
 # Installs what it needs when missing: Debian's chromium (apt-get, as root or with sudo) and
 # playwright-core (npm, into a cache folder outside the repo; never Playwright's own browsers).
 # No CJK system font is installed, and the check hides any the machine has from Chromium, so
@@ -121,8 +121,11 @@ self_test() {
 reports() {
   local bin=${LIFECIRCLE_BIN:-$ROOT/target/release/lifecircle} run=$WORK/run en help
   if [ -z "${LIFECIRCLE_BIN:-}" ]; then
-    say "cargo build --release"
-    cargo build --release --quiet
+    # The binary that `cargo test --release` builds (nothing to do right after it in .ci/run):
+    # a plain `cargo build --release` resolves some dependencies' features without the
+    # dev-dependencies (rand, under geo) and would compile geo and lifecircle again.
+    say "cargo test --release --no-run   (builds target/release/lifecircle if needed)"
+    cargo test --release --no-run --quiet
   fi
   say "lifecircle analyze --out \$TMP/run --zones tests/fixtures/helsinki_zones.geojson --report --lang zh -q"
   "$bin" analyze --out "$run" --zones tests/fixtures/helsinki_zones.geojson --report --lang zh -q
