@@ -444,11 +444,11 @@ async function checkFont(page, cdp) {
     const custom = fonts.filter((f) => f.isCustomFont).reduce((a, f) => a + f.glyphCount, 0);
     if (custom < han) {
       const { outerHTML } = await cdp.send('DOM.getOuterHTML', { nodeId });
-      wrong.push(`${outerHTML.replace(/ data-lc-han-probe="\d+"/, '').replace(/\s+/g, ' ').slice(0, 90)} (drawn with ${fonts.map((f) => `${f.familyName}×${f.glyphCount}`).join(', ') || 'nothing'})`);
+      wrong.push(`${outerHTML.replace(/ data-lc-han-probe="\d+"/, '').replace(/\s+/g, ' ').slice(0, 90)} (drawn with ${fonts.map((f) => `${f.familyName}${f.isCustomFont ? ' [embedded]' : ''}×${f.glyphCount}`).join(', ') || 'nothing'})`);
     }
   }
   await page.evaluate(() => document.querySelectorAll('[data-lc-han-probe]').forEach((el) => el.removeAttribute('data-lc-han-probe')));
-  if (wrong.length) fail(`${wrong.length} of ${nodeIds.length} elements with Chinese text are not drawn with the embedded font (is "lc-cjk" in their font-family?): ${wrong.slice(0, 3).join('; ')}`);
+  if (wrong.length) fail(`${wrong.length} of ${nodeIds.length} elements with Chinese text are not drawn with the embedded font (is "lc-cjk" in their font-family, before any system font? After one, Chromium draws bold Chinese with it as empty boxes): ${wrong.slice(0, 3).join('; ')}`);
   else if (nodeIds.length) ok(`all ${nodeIds.length} elements with Chinese text on screen are drawn with the embedded font, with no system CJK font available`);
   else fail('no element on screen has Chinese text');
 }
