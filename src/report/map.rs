@@ -579,8 +579,14 @@ impl MapScene {
     }
 
     fn write_facilities(&self, out: &mut String, id: &dyn Fn(&str) -> String, interactive: bool) {
-        let s = r1(self.font * 0.42);
-        let _ = write!(out, "<g{} stroke=\"#111\" stroke-width=\"0.7\">", id("facilities"));
+        // Many facilities get smaller marks so that the residences beneath stay visible.
+        let shrink = match self.facilities.len() {
+            0..=500 => 1.0,
+            501..=3000 => 0.7,
+            _ => 0.45,
+        };
+        let s = r1(self.font * 0.42 * shrink);
+        let _ = write!(out, "<g{} stroke=\"#111\" stroke-width=\"{}\">", id("facilities"), r1(0.7 * shrink));
         for (p, c) in &self.facilities {
             let key = &self.categories[*c];
             let cat = if interactive { format!(" data-cat=\"{}\"", xml_escape(&key.id)) } else { String::new() };
