@@ -96,6 +96,9 @@ pub enum Error {
     /// A bad option value.
     #[error("{0}")]
     Option(String),
+    /// A map could not be drawn (an SVG that cannot be read, an image size that cannot be made).
+    #[error("cannot draw the map: {0}")]
+    Render(String),
 }
 
 impl Error {
