@@ -248,6 +248,9 @@ pub fn run() -> Result<ExitCode> {
 fn report(out_dir: &std::path::Path, flags: &ReportFlags) -> Result<Vec<PathBuf>> {
     let opts = flags.options()?;
     let made = write_report(out_dir, &opts).with_context(|| format!("report of {}", out_dir.display()))?;
+    if let Some(warning) = &made.missing_glyphs {
+        eprintln!("warning: {warning}");
+    }
     Ok(made.written)
 }
 
@@ -356,10 +359,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
     let mut report = job.run_inputs(Inputs { residences, services, network, zones })?;
-    if let Some(opts) = &report_options {
+    if report_options.is_some() {
         let clock = std::time::Instant::now();
-        let made = write_report(&args.out, opts).with_context(|| format!("report of {}", args.out.display()))?;
-        report.written.extend(made.written);
+        report.written.extend(self::report(&args.out, &args.report_flags)?);
         report.timings.push(("report", clock.elapsed(), lifecircle::job::peak_memory()));
     }
     if args.timings {

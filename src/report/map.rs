@@ -13,6 +13,7 @@ use geo::{Coord, MultiPolygon};
 use super::data::{ReportData, Verdict};
 use super::i18n::Lang;
 use crate::crs::LocalProjection;
+use crate::render::png::MAP_FONT_FAMILY;
 
 /// Residences drawn as individual points up to this count; above it, as aggregated cells.
 pub const MAX_POINTS: usize = 20_000;
@@ -31,9 +32,6 @@ pub const CATEGORY_COLOURS: [&str; 20] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
 ];
-
-/// Fonts for text in the SVG: a CJK face first so Chinese renders, then generic fallbacks.
-pub const FONT_FAMILY: &str = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'WenQuanYi Zen Hei', 'PingFang SC', 'Microsoft YaHei', lc-cjk, sans-serif";
 
 /// Size and content options of the map.
 #[derive(Debug, Clone)]
@@ -430,7 +428,7 @@ impl MapScene {
             "<svg xmlns=\"http://www.w3.org/2000/svg\"{} viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
              font-family=\"{}\" font-size=\"{}\" data-category=\"\" role=\"img\" aria-label=\"{}\">",
             if interactive { " id=\"map\"" } else { "" },
-            xml_escape(FONT_FAMILY),
+            xml_escape(MAP_FONT_FAMILY),
             self.font,
             xml_escape(&self.title)
         );

@@ -15,6 +15,7 @@ pub use map::{MAX_POINTS, MapOptions, MapScene};
 
 use crate::error::{Error, Result};
 use crate::io::output::OutputDir;
+use crate::render::png::{FontSet, embedded_font, svg_to_png};
 
 /// Default size of map.png / map.svg, pixels.
 pub const DEFAULT_MAP_SIZE: (u32, u32) = (1600, 1100);
@@ -62,6 +63,8 @@ pub struct ReportOutput {
     pub marks: usize,
     /// Side of the aggregation cells, metres, when the residences were aggregated.
     pub cell_side_m: Option<f64>,
+    /// A warning naming the characters map.png draws as boxes (no font has them), if any.
+    pub missing_glyphs: Option<String>,
 }
 
 /// Reads the output folder `dir` and writes report.html, map.svg and map.png into it
@@ -72,23 +75,26 @@ pub fn write_report(dir: &Path, opts: &ReportOptions) -> Result<ReportOutput> {
         &data,
         &MapOptions { width: HTML_MAP_SIZE.0, height: HTML_MAP_SIZE.1, max_points: opts.max_points, lang: opts.lang },
     );
-    let page = html::page(&data, &html_scene, opts.lang, None);
+    let page = html::page(&data, &html_scene, opts.lang, Some(embedded_font()));
     let scene = MapScene::new(
         &data,
         &MapOptions { width: opts.map_size.0, height: opts.map_size.1, max_points: opts.max_points, lang: opts.lang },
     );
     let svg = scene.to_svg(false);
+    let png = svg_to_png(&svg, opts.map_size.0, opts.map_size.1, &FontSet::with_system_fonts())?;
     let mut out = OutputDir::create(dir)?;
     let write =
         |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(|cause| Error::Write { path, cause });
     write(out.file("report.html"), page.as_bytes())?;
     write(out.file("map.svg"), format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n").as_bytes())?;
+    write(out.file("map.png"), &png.bytes)?;
     let written = out.commit()?;
     Ok(ReportOutput {
         written,
         html_bytes: page.len(),
         marks: html_scene.residences.len(),
         cell_side_m: html_scene.cell_side_m(),
+        missing_glyphs: png.missing_glyphs_message("map.png"),
     })
 }
 
