@@ -7,14 +7,16 @@ use std::time::Instant;
 use crate::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M;
 use crate::analysis::gaps::{CellShape, DEFAULT_CELL_M, check_cell_m};
 use crate::analysis::indicators::ZoneSource;
-use crate::analysis::{AnalysisOptions, CatchmentMode, InputSummary, Summary, analyze, analyze_with_network};
+use crate::analysis::{AnalysisOptions, CatchmentMode, InputSummary, Summary};
 use crate::crs::Crs;
 use crate::error::Result;
 use crate::io::load::{
-    ResidenceOptions, effective_crs, facilities_from_layer, network_from_layer, residences_from_layer, zones_from_layer,
+    ResidenceOptions, effective_crs, facilities_with_progress, network_with_progress, residences_with_progress,
+    zones_with_progress,
 };
-use crate::io::write::{Extras, WriteOptions, write_outputs};
+use crate::io::write::{Extras, WriteOptions, write_outputs_with_progress};
 use crate::io::{FieldMap, Layer};
+use crate::progress::{NoProgress, Progress, Step};
 use crate::standards::StandardProfile;
 
 /// Everything an analysis run needs besides its two input layers.
@@ -167,6 +169,12 @@ impl Job {
     /// Runs on every input layer: residences, services, and the optional walking network and
     /// zones (without zones: `grid_m`'s grid, else the study area as one zone).
     pub fn run_inputs(&self, inputs: Inputs) -> Result<JobReport> {
+        self.run_inputs_with_progress(inputs, &NoProgress)
+    }
+
+    /// [`Job::run_inputs`], reporting each step (validating every layer, the searches, routing,
+    /// catchments, gaps, zones, writing every output layer) to `progress`.
+    pub fn run_inputs_with_progress(&self, inputs: Inputs, progress: &dyn Progress) -> Result<JobReport> {
         let Inputs { residences, services, network, zones } = inputs;
         check_cell_m(self.cell_m)?;
         if let Some(m) = self.grid_m {
@@ -184,21 +192,20 @@ impl Job {
             clock = Instant::now();
         };
         let (inputs_read, attribution) = self.describe_inputs(&residences, &services, network.as_ref(), zones.as_ref());
+        let (fields, p) = (&self.fields, progress);
         let res =
-            residences_from_layer(residences, &self.fields, self.residences_crs.as_ref(), &self.residence_options)?;
+            residences_with_progress(residences, fields, self.residences_crs.as_ref(), &self.residence_options, p)?;
         let fac =
-            facilities_from_layer(services, &self.fields, self.services_crs.as_ref(), &self.profile, self.strict)?;
-        let lines = network.map(|n| network_from_layer(n, &self.fields, self.network_crs.as_ref())).transpose()?;
-        let zones = zones.map(|z| zones_from_layer(z, &self.fields, self.zones_crs.as_ref())).transpose()?;
+            facilities_with_progress(services, fields, self.services_crs.as_ref(), &self.profile, self.strict, p)?;
+        let lines = network.map(|n| network_with_progress(n, fields, self.network_crs.as_ref(), p)).transpose()?;
+        let zones = zones.map(|z| zones_with_progress(z, fields, self.zones_crs.as_ref(), p)).transpose()?;
         lap("validate", &mut timings);
-        let analysis = match lines {
-            None => analyze(self.profile.clone(), res, fac.facilities, self.analysis.clone())?,
-            Some(lines) => {
-                analyze_with_network(self.profile.clone(), res, fac.facilities, lines, self.analysis.clone())?
-            }
-        };
+        let analysis =
+            crate::analysis::run(self.profile.clone(), res, fac.facilities, lines, self.analysis.clone(), progress)?;
         lap("analyse", &mut timings);
+        let step = Step::begin(progress, "summarising", None);
         let mut summary = analysis.summary();
+        drop(step);
         summary.out_crs = self.write.out_crs.label();
         summary.inputs = inputs_read;
         summary.attribution = attribution;
@@ -213,24 +220,28 @@ impl Job {
                         self.catchment_buffer_m
                     )));
                 }
-                let c = analysis.catchments(mode, self.catchment_buffer_m, &summary);
+                let c = analysis.catchments_with_progress(mode, self.catchment_buffer_m, &summary, progress);
                 lap("catchments", &mut timings);
                 Some(c)
             }
         };
+        let step = Step::begin(progress, "finding gaps", None);
         let gaps = analysis.gaps(self.cell_m, self.cell_shape)?;
         summary.gaps = Some(gaps.summary(&analysis));
+        drop(step);
         lap("gaps", &mut timings);
         let source = match (zones, self.grid_m) {
             (Some(z), _) => ZoneSource::Layer(z),
             (None, Some(m)) => ZoneSource::Grid(m),
             (None, None) => ZoneSource::StudyArea,
         };
+        let step = Step::begin(progress, "measuring zones", None);
         let zones = analysis.zones(source);
         summary.zones = Some(zones.summary(&analysis));
+        drop(step);
         lap("zones", &mut timings);
         let extras = Extras { catchments: catchments.as_deref(), zones: Some(&zones), gaps: Some(&gaps) };
-        let written = write_outputs(&analysis, &summary, extras, &self.out_dir, &self.write)?;
+        let written = write_outputs_with_progress(&analysis, &summary, extras, &self.out_dir, &self.write, progress)?;
         lap("write", &mut timings);
         Ok(JobReport { summary, written, timings, analysis_steps: analysis.steps.clone() })
     }

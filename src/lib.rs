@@ -24,6 +24,9 @@
 //!    per category, the cells of uncovered households into ranked gap areas;
 //! 7. [`io::write`] writes households, facilities, catchments, gaps and summary layers.
 //!
+//! Every step that can take long reports how far it is to a [`progress::Progress`]
+//! ([`Job::run_inputs_with_progress`]; the command line draws it as bars on stderr).
+//!
 //! ## Glossary
 //! - **life circle** (生活圈): the area within a 5-, 10- or 15-minute walk of a home, which
 //!   should hold a given set of services (GB 50180-2018 Table 3.0.4).
@@ -58,6 +61,7 @@ pub mod job;
 pub mod model;
 pub mod network;
 pub mod osm;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod sample;

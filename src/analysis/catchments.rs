@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::Analysis;
 use crate::network::catchment::{catchment_polygon, dissolve};
 use crate::network::{DijkstraScratch, Snap, WalkingNetwork};
+use crate::progress::{NoProgress, Progress, Step};
 
 /// Default half-width of the buffer around reached street parts, metres (`--catchment-buffer`).
 pub const DEFAULT_CATCHMENT_BUFFER_M: f64 = 50.0;
@@ -80,6 +81,18 @@ impl Analysis {
     /// facilities off the network and categories without radius have none. `summary` is this
     /// analysis's [`Analysis::summary`] (dissolved areas carry its covered totals).
     pub fn catchments(&self, mode: CatchmentMode, buffer_m: f64, summary: &super::Summary) -> Vec<Catchment> {
+        self.catchments_with_progress(mode, buffer_m, summary, &NoProgress)
+    }
+
+    /// [`Analysis::catchments`], reporting "drawing catchments" (facilities, or facility and
+    /// category pairs when dissolving) to `progress`.
+    pub(crate) fn catchments_with_progress(
+        &self,
+        mode: CatchmentMode,
+        buffer_m: f64,
+        summary: &super::Summary,
+        progress: &dyn Progress,
+    ) -> Vec<Catchment> {
         let Some(net) = &self.network else { return Vec::new() };
         let graph = &net.network;
         // Street parts reached from any of `sources` within `radius`, plus their access legs.
@@ -106,34 +119,38 @@ impl Analysis {
         };
         match mode {
             CatchmentMode::None => Vec::new(),
-            CatchmentMode::Each => (0..self.facilities.len())
-                .into_par_iter()
-                .with_min_len(4)
-                .map_init(DijkstraScratch::new, |scratch, f| {
-                    let category = self.facilities[f].category;
-                    let radius = self.radii_m[category]?;
-                    if !net.facility_snaps[f].is_snapped() {
-                        return None;
-                    }
-                    let parts = parts_of(&[f], radius, scratch);
-                    let (geometry, lonlat, area_m2) = finish(catchment_polygon(&parts, buffer_m));
-                    let reach = self.reach[f].unwrap_or_default();
-                    Some(Catchment {
-                        facility: Some(f),
-                        category,
-                        radius_m: radius,
-                        facilities: 1,
-                        households: reach.households,
-                        population: reach.population,
-                        area_m2,
-                        geometry,
-                        lonlat,
+            CatchmentMode::Each => {
+                let step = Step::begin(progress, "drawing catchments", Some(self.facilities.len() as u64));
+                (0..self.facilities.len())
+                    .into_par_iter()
+                    .with_min_len(4)
+                    .map_init(DijkstraScratch::new, |scratch, f| {
+                        step.advance(1);
+                        let category = self.facilities[f].category;
+                        let radius = self.radii_m[category]?;
+                        if !net.facility_snaps[f].is_snapped() {
+                            return None;
+                        }
+                        let parts = parts_of(&[f], radius, scratch);
+                        let (geometry, lonlat, area_m2) = finish(catchment_polygon(&parts, buffer_m));
+                        let reach = self.reach[f].unwrap_or_default();
+                        Some(Catchment {
+                            facility: Some(f),
+                            category,
+                            radius_m: radius,
+                            facilities: 1,
+                            households: reach.households,
+                            population: reach.population,
+                            area_m2,
+                            geometry,
+                            lonlat,
+                        })
                     })
-                })
-                .collect::<Vec<_>>()
-                .into_iter()
-                .flatten()
-                .collect(),
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
             CatchmentMode::Dissolve => {
                 // Every (category, serving facility) pair with the category's radius, in
                 // parallel, then one union per category.
@@ -148,10 +165,12 @@ impl Analysis {
                             .map(move |f| (c, f, radius))
                     })
                     .collect();
+                let step = Step::begin(progress, "drawing catchments", Some(pairs.len() as u64));
                 let polygons: Vec<MultiPolygon<f64>> = pairs
                     .par_iter()
                     .with_min_len(4)
                     .map_init(DijkstraScratch::new, |scratch, &(_, f, radius)| {
+                        step.advance(1);
                         catchment_polygon(&parts_of(&[f], radius, scratch), buffer_m)
                     })
                     .collect();

@@ -13,6 +13,7 @@ use rstar::primitives::GeomWithData;
 
 use super::{Analysis, DistanceModel, Judge, round_decimetre};
 use crate::network::DijkstraScratch;
+use crate::progress::{NoProgress, Progress, Step};
 use crate::standards::IndicatorId;
 
 /// Per-household elderly-care land within 15-minute reach.
@@ -43,6 +44,12 @@ impl Analysis {
     /// `elderly_land_per_capita` rule, else elderly_home and elderly_daycare). `None` when the
     /// profile has none of them or no 15-minute tier.
     pub fn elderly_land_access(&self) -> Option<ElderlyLandAccess> {
+        self.elderly_land_access_with_progress(&NoProgress)
+    }
+
+    /// [`Analysis::elderly_land_access`], reporting "elderly land access (2SFCA)" (facilities
+    /// searched) to `progress`.
+    pub(crate) fn elderly_land_access_with_progress(&self, progress: &dyn Progress) -> Option<ElderlyLandAccess> {
         let ids = match self.profile.indicator(IndicatorId::ElderlyLandPerCapita) {
             Some(rule) => rule.category_ids(),
             None => IndicatorId::ElderlyLandPerCapita.default_categories().iter().map(|s| (*s).to_owned()).collect(),
@@ -63,6 +70,7 @@ impl Analysis {
         let facilities: Vec<usize> = (0..self.facilities.len())
             .filter(|&f| cats.contains(&self.facilities[f].category) && radius(self.facilities[f].category).is_some())
             .collect();
+        let step = Step::begin(progress, "elderly land access (2SFCA)", Some(facilities.len() as u64));
         let tree: RTree<GeomWithData<[f64; 2], u32>> = RTree::bulk_load(
             self.residences.iter().enumerate().map(|(i, r)| GeomWithData::new(r.xy, i as u32)).collect(),
         );
@@ -70,6 +78,7 @@ impl Analysis {
         let reached: Vec<Vec<u32>> = facilities
             .par_iter()
             .map_init(DijkstraScratch::new, |scratch, &f| {
+                step.advance(1);
                 let fac = &self.facilities[f];
                 let Some(r) = radius(fac.category) else { return Vec::new() };
                 let mut candidates: Vec<u32> =

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::index::{FacilityIndex, hilbert_order};
 use crate::model::{Facility, NetworkLines, Residence};
 use crate::network::NetworkOptions;
+use crate::progress::{NoProgress, Progress, Step};
 use crate::standards::{Category, Cohort, StandardProfile};
 
 pub use catchments::{Catchment, CatchmentMode};
@@ -283,7 +284,7 @@ pub fn analyze(
     facilities: Vec<Facility>,
     options: AnalysisOptions,
 ) -> Result<Analysis> {
-    run(profile, residences, facilities, None, options)
+    run(profile, residences, facilities, None, options, &NoProgress)
 }
 
 /// Runs the analysis along a walking network: coverage is judged by the network distance, the
@@ -295,7 +296,7 @@ pub fn analyze_with_network(
     network: NetworkLines,
     options: AnalysisOptions,
 ) -> Result<Analysis> {
-    run(profile, residences, facilities, Some(network), options)
+    run(profile, residences, facilities, Some(network), options, &NoProgress)
 }
 
 /// The radius a category is judged against before any detour factor, metres.
@@ -307,12 +308,15 @@ fn walk_radius(profile: &StandardProfile, cat: &Category, options: &AnalysisOpti
     }
 }
 
-fn run(
+/// [`analyze`] without a network, [`analyze_with_network`] with one, reporting each step
+/// (projecting, the straight-line search, reach, network build, routing, 2SFCA) to `progress`.
+pub(crate) fn run(
     profile: StandardProfile,
     mut residences: Vec<Residence>,
     mut facilities: Vec<Facility>,
     lines: Option<NetworkLines>,
     options: AnalysisOptions,
+    progress: &dyn Progress,
 ) -> Result<Analysis> {
     options.validate(lines.is_some())?;
     let mut tier_ranks = [0u8; 3];
@@ -328,19 +332,25 @@ fn run(
         steps.push((name, clock.elapsed()));
         clock = std::time::Instant::now();
     };
+    let step = Step::begin(progress, "projecting", None);
     let projection = project(&mut residences, &mut facilities)
         .ok_or_else(|| Error::Option("no residences and no facilities to analyse".into()))?;
     let walk_radii_m: Vec<Option<f64>> =
         profile.categories.iter().map(|c| walk_radius(&profile, c, &options)).collect();
+    drop(step);
     lap("project", &mut steps);
+    let step = Step::begin(progress, "searching nearest facilities", Some(residences.len() as u64));
     let index = FacilityIndex::build(&profile, &facilities);
-    let mut coverage = nearest_all(&index, &residences, profile.categories.len());
+    let mut coverage = nearest_all(&index, &residences, profile.categories.len(), &step);
     drop(index);
+    drop(step);
     lap("straight-line search", &mut steps);
     let (distance_model, radii_m, reach, network) = match lines {
         None => {
             let radii_m: Vec<Option<f64>> = walk_radii_m.iter().map(|r| r.map(|r| r / options.detour)).collect();
-            let reach = reach::facility_reach(&residences, &facilities, &radii_m);
+            let step = Step::begin(progress, "measuring facility reach", Some(facilities.len() as u64));
+            let reach = reach::facility_reach(&residences, &facilities, &radii_m, &step);
+            drop(step);
             lap("reach", &mut steps);
             (DistanceModel::Euclidean, radii_m, reach, None)
         }
@@ -349,14 +359,20 @@ fn run(
             let widest = walk_radii_m.iter().flatten().copied().fold(0.0_f64, f64::max);
             let widest = if widest > 0.0 { widest } else { 1000.0 };
             let cutoffs = walk_radii_m.iter().map(|r| r.unwrap_or(widest)).collect();
+            let step = Step::begin(progress, "building the walking network", None);
             let net =
                 network::build(lines, &projection, &residences, &facilities, &options.network, cutoffs, &mut |s| {
                     lap(s, &mut steps)
                 })?;
+            drop(step);
             let sources = network::sources_per_category(&profile, &facilities);
-            coverage.network = Some(network::nearest_all(&net, &sources));
+            let step = Step::begin(progress, "routing along the network", Some(sources.len() as u64));
+            coverage.network = Some(network::nearest_all(&net, &sources, &step));
+            drop(step);
             lap("network search", &mut steps);
-            let reach = network::facility_reach(&net, &residences, &facilities, &walk_radii_m);
+            let step = Step::begin(progress, "measuring reach along the network", Some(facilities.len() as u64));
+            let reach = network::facility_reach(&net, &residences, &facilities, &walk_radii_m, &step);
+            drop(step);
             lap("network reach", &mut steps);
             (DistanceModel::Network, walk_radii_m.clone(), reach, Some(net))
         }
@@ -379,7 +395,7 @@ fn run(
     };
     if analysis.profile.indicator(crate::standards::IndicatorId::ElderlyLandPerCapita).is_some() {
         let t = std::time::Instant::now();
-        analysis.elderly_land = analysis.elderly_land_access();
+        analysis.elderly_land = analysis.elderly_land_access_with_progress(progress);
         analysis.steps.push(("elderly land 2SFCA", t.elapsed()));
     }
     Ok(analysis)
@@ -387,7 +403,8 @@ fn run(
 
 /// Distance to the nearest facility of every category for every residence, in parallel over
 /// residences taken in Hilbert order.
-fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usize) -> Coverage {
+/// Each block of residences done advances `step` by its size.
+fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usize, step: &Step) -> Coverage {
     let points: Vec<[f64; 2]> = residences.iter().map(|r| r.xy).collect();
     let order = hilbert_order(&points);
     let mut dist = vec![f32::NAN; residences.len() * categories];
@@ -412,8 +429,11 @@ fn nearest_all(index: &FacilityIndex, residences: &[Residence], categories: usiz
                             }
                         });
                     }
+                    step.advance(chunk.len() as u64);
                 },
             );
+    } else {
+        step.advance(residences.len() as u64);
     }
     let mut rank = vec![0u32; residences.len()];
     for (k, &r) in order.iter().enumerate() {

@@ -15,6 +15,7 @@ use crate::crs::LocalProjection;
 use crate::error::Result;
 use crate::model::{Facility, NetworkLines, Residence};
 use crate::network::{BuildReport, DijkstraScratch, NetworkOptions, Snap, WalkingNetwork};
+use crate::progress::Step;
 use crate::standards::StandardProfile;
 
 /// The network side of an analysis: the graph, where every point met it, and what was
@@ -128,7 +129,8 @@ pub(super) fn sources_per_category(profile: &StandardProfile, facilities: &[Faci
 /// One multi-source search per category (in parallel): the nearest serving facility along the
 /// network of every residence, within the category's cutoff. A distance that rounds (to 0.1 m)
 /// above the cutoff counts as not reached, so a written distance never exceeds the radius.
-pub(super) fn nearest_all(net: &NetworkAnalysis, sources: &[Vec<u32>]) -> NetworkCoverage {
+/// Each category searched advances `step` by one.
+pub(super) fn nearest_all(net: &NetworkAnalysis, sources: &[Vec<u32>], step: &Step) -> NetworkCoverage {
     let residences = net.residence_snaps.len();
     let categories = sources.len();
     let mut dist = vec![f32::NAN; residences * categories];
@@ -139,6 +141,7 @@ pub(super) fn nearest_all(net: &NetworkAnalysis, sources: &[Vec<u32>]) -> Networ
             |scratch, (c, (dist, nearest))| {
                 let snaps: Vec<Snap> = sources[c].iter().map(|&f| net.facility_snaps[f as usize]).collect();
                 if snaps.iter().all(|s| !s.is_snapped()) {
+                    step.advance(1);
                     return;
                 }
                 let cutoff = net.cutoffs_m[c];
@@ -153,8 +156,11 @@ pub(super) fn nearest_all(net: &NetworkAnalysis, sources: &[Vec<u32>]) -> Networ
                         }
                     }
                 }
+                step.advance(1);
             },
         );
+    } else {
+        step.advance(categories as u64);
     }
     NetworkCoverage { residences, dist, nearest }
 }
@@ -163,11 +169,13 @@ pub(super) fn nearest_all(net: &NetworkAnalysis, sources: &[Vec<u32>]) -> Networ
 /// radius (`None` for a category without one, or a facility off the network: zero reach).
 /// Candidates come from an R-tree of residences within the radius in a straight line (the
 /// network distance is never shorter); one single-source search per facility, in parallel.
+/// Each facility done advances `step` by one.
 pub(super) fn facility_reach(
     net: &NetworkAnalysis,
     residences: &[Residence],
     facilities: &[Facility],
     radii_m: &[Option<f64>],
+    step: &Step,
 ) -> Vec<Option<Reach>> {
     let tree: RTree<GeomWithData<[f64; 2], u32>> =
         RTree::bulk_load(residences.iter().enumerate().map(|(i, r)| GeomWithData::new(r.xy, i as u32)).collect());
@@ -178,6 +186,7 @@ pub(super) fn facility_reach(
         .map_init(
             || (DijkstraScratch::new(), Vec::new(), Vec::new()),
             |(scratch, candidates, targets), (f, facility)| {
+                step.advance(1);
                 let radius = radii_m[facility.category]?;
                 let source = net.facility_snaps[f];
                 if !source.is_snapped() {

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::{Reach, round_decimetre};
 use crate::model::{Facility, Residence};
+use crate::progress::Step;
 
 /// At most this many grid cells per grid (about 32 MB of totals and offsets).
 const MAX_CELLS: f64 = 2_000_000.0;
@@ -154,11 +155,12 @@ impl ResidenceGrid {
 }
 
 /// Households and population within each facility's radius (its own category's); `None` for
-/// a category without radius.
+/// a category without radius. Each facility done advances `step` by one.
 pub(super) fn facility_reach(
     residences: &[Residence],
     facilities: &[Facility],
     radii_m: &[Option<f64>],
+    step: &Step,
 ) -> Vec<Option<Reach>> {
     // One grid per distinct radius (a profile has a handful), built in parallel.
     let mut radii: Vec<f64> = facilities.iter().filter_map(|f| radii_m[f.category]).collect();
@@ -169,6 +171,7 @@ pub(super) fn facility_reach(
     facilities
         .par_iter()
         .map(|f| {
+            step.advance(1);
             let radius = radii_m[f.category]?;
             let grid = grids.iter().find(|(r, _)| *r == radius).and_then(|(_, g)| g.as_ref());
             Some(grid.map_or_else(Reach::default, |g| g.reach(residences, f.xy, radius)))

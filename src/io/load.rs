@@ -11,6 +11,7 @@ use crate::error::{Error, Location, Result};
 use crate::io::fields::{FieldMap, Role};
 use crate::io::layer::{Layer, RawFeature, Value};
 use crate::model::{Direction, Facility, NetworkLines, Residence, Zone, ZoneAttributes};
+use crate::progress::{NoProgress, Progress, Step};
 use crate::standards::StandardProfile;
 
 /// China's 2020 census average household size (persons per household), the default for
@@ -285,20 +286,25 @@ impl FeatureContext<'_> {
 
 /// Hands out a layer's features in file order while giving their memory back: the buffer is
 /// shrunk every 65,536 features, so a large layer and the model built from it are never both
-/// held whole (for 1M features this lowers the peak by about 100 MB).
-struct Draining {
+/// held whole (for 1M features this lowers the peak by about 100 MB). Each feature handed out
+/// counts as one unit of the progress step the loader reports.
+struct Draining<'p> {
     /// The features in reverse order, so the next one is popped from the end.
     rest: Vec<RawFeature>,
+    step: Step<'p>,
 }
 
-impl Draining {
-    fn new(mut features: Vec<RawFeature>) -> Draining {
+impl<'p> Draining<'p> {
+    /// Begins step `name` on `progress` over `features`.
+    fn new(mut features: Vec<RawFeature>, progress: &'p dyn Progress, name: &str) -> Draining<'p> {
         features.reverse();
-        Draining { rest: features }
+        let step = Step::begin(progress, name, Some(features.len() as u64));
+        Draining { rest: features, step }
     }
 
     fn next_feature(&mut self) -> Option<RawFeature> {
         let f = self.rest.pop()?;
+        self.step.advance(1);
         if self.rest.len().is_multiple_of(65_536) {
             self.rest.shrink_to_fit();
         }
@@ -355,6 +361,17 @@ pub fn residences_from_layer(
     crs_flag: Option<&Crs>,
     opts: &ResidenceOptions,
 ) -> Result<Vec<Residence>> {
+    residences_with_progress(layer, fields, crs_flag, opts, &NoProgress)
+}
+
+/// [`residences_from_layer`], reporting "validating residences" (features) to `progress`.
+pub(crate) fn residences_with_progress(
+    layer: Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    opts: &ResidenceOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Residence>> {
     let (crs, given, id_col) = open_layer(&layer, "residences", fields, crs_flag)?;
     let hh_col = fields.find_in(Role::Households, &layer)?;
     let pop_col = fields.find_in(Role::Population, &layer)?;
@@ -363,7 +380,7 @@ pub fn residences_from_layer(
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Residences };
     let mut out = Vec::with_capacity(features.len());
     let mut feature_index = Vec::with_capacity(features.len());
-    let mut features = Draining::new(features);
+    let mut features = Draining::new(features, progress, "validating residences");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
         // Locations are built only when there is an error to report.
@@ -412,6 +429,18 @@ pub fn facilities_from_layer(
     profile: &StandardProfile,
     strict: bool,
 ) -> Result<FacilityLoad> {
+    facilities_with_progress(layer, fields, crs_flag, profile, strict, &NoProgress)
+}
+
+/// [`facilities_from_layer`], reporting "validating services" (features) to `progress`.
+pub(crate) fn facilities_with_progress(
+    layer: Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    profile: &StandardProfile,
+    strict: bool,
+    progress: &dyn Progress,
+) -> Result<FacilityLoad> {
     let (crs, given, id_col) = open_layer(&layer, "services", fields, crs_flag)?;
     let file = Location::file(&layer.path);
     let cat_col = fields.find_in(Role::Category, &layer)?.ok_or_else(|| {
@@ -435,7 +464,7 @@ pub fn facilities_from_layer(
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Services };
     let mut load = FacilityLoad::default();
     let mut feature_index = Vec::with_capacity(features.len());
-    let mut features = Draining::new(features);
+    let mut features = Draining::new(features, progress, "validating services");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
         // Locations are built only when there is an error to report.
@@ -581,6 +610,16 @@ fn rural_of(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<bool>> {
 /// need (urban/rural, community workers, social organisations, social workers, registered
 /// volunteers, opening hours).
 pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<Vec<Zone>> {
+    zones_with_progress(layer, fields, crs_flag, &NoProgress)
+}
+
+/// [`zones_from_layer`], reporting "validating zones" (features) to `progress`.
+pub(crate) fn zones_with_progress(
+    layer: Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    progress: &dyn Progress,
+) -> Result<Vec<Zone>> {
     let (crs, given, id_col) = open_layer(&layer, "zones", fields, crs_flag)?;
     let name_col = fields.find_in(Role::Name, &layer)?;
     let rural_col = fields.find_in(Role::UrbanRural, &layer)?;
@@ -593,7 +632,7 @@ pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>)
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Zones };
     let mut out = Vec::with_capacity(features.len());
     let mut feature_index = Vec::with_capacity(features.len());
-    let mut features = Draining::new(features);
+    let mut features = Draining::new(features, progress, "validating zones");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
         let index = f.index;
@@ -680,13 +719,23 @@ fn walkable(value: &Value) -> bool {
 /// Lines with fewer than two vertices are kept (they add nothing); any other geometry is an
 /// error naming the feature.
 pub fn network_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<NetworkLines> {
+    network_with_progress(layer, fields, crs_flag, &NoProgress)
+}
+
+/// [`network_from_layer`], reporting "validating the network" (features) to `progress`.
+pub(crate) fn network_with_progress(
+    layer: Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    progress: &dyn Progress,
+) -> Result<NetworkLines> {
     let (crs, given, id_col) = open_layer(&layer, "network", fields, crs_flag)?;
     let oneway_col = fields.find_in(Role::OnewayFoot, &layer)?;
     let foot_col = fields.find_in(Role::Foot, &layer)?;
     let Layer { path, fields: names, features, .. } = layer;
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Network };
     let mut out = NetworkLines { features: features.len(), ..NetworkLines::default() };
-    let mut features = Draining::new(features);
+    let mut features = Draining::new(features, progress, "validating the network");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
         let index = f.index;

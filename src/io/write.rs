@@ -24,6 +24,7 @@ use crate::io::layer::Value;
 use crate::io::output::OutputDir;
 use crate::io::shapefile::{FieldKind, ShpField, write_point_shapefile};
 use crate::network::Snap;
+use crate::progress::{NoProgress, Progress, Step};
 use crate::standards::IndicatorId;
 use geo::InteriorPoint;
 
@@ -559,10 +560,15 @@ fn create_collection(path: &Path, crs: &Crs) -> Result<BufWriter<File>> {
 
 /// Writes a table as a GeoJSON FeatureCollection.
 pub fn write_geojson(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    geojson_reporting(table, path, crs, &Step::none())
+}
+
+/// [`write_geojson`], advancing `step` by the rows written.
+fn geojson_reporting(table: &Table, path: &Path, crs: &Crs, step: &Step) -> Result<()> {
     let mut w = create_collection(path, crs)?;
     let names: Vec<String> = table.columns.iter().map(|c| serde_json::to_string(&c.name).unwrap_or_default()).collect();
     let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
-    write_in_blocks(&mut w, path, table.rows, |rows, s| {
+    write_in_blocks(&mut w, path, table.rows, step, |rows, s| {
         let mut values = Vec::with_capacity(table.columns.len());
         for i in rows {
             if i > 0 {
@@ -601,8 +607,9 @@ const BLOCKS_PER_ROUND: usize = 4;
 
 /// Formats rows `0..rows` with `render` in parallel blocks and writes the blocks in row order,
 /// so the output is the same bytes whatever the thread count. At most
-/// `BLOCK_ROWS × BLOCKS_PER_ROUND` rows of text are held at once.
-fn write_in_blocks<W, F>(w: &mut W, path: &Path, rows: usize, render: F) -> Result<()>
+/// `BLOCK_ROWS × BLOCKS_PER_ROUND` rows of text are held at once. Each block formatted advances
+/// `step` by its rows.
+fn write_in_blocks<W, F>(w: &mut W, path: &Path, rows: usize, step: &Step, render: F) -> Result<()>
 where
     W: Write + Send,
     F: Fn(std::ops::Range<usize>, &mut String) -> Result<()> + Sync,
@@ -618,7 +625,10 @@ where
             .map(|b| {
                 let range = b..(b + BLOCK_ROWS).min(end);
                 let mut s = String::with_capacity(range.len() * 1024);
-                render(range, &mut s).map(|()| s)
+                let n = range.len() as u64;
+                let text = render(range, &mut s).map(|()| s);
+                step.advance(n);
+                text
             })
             .collect()
     };
@@ -643,6 +653,11 @@ where
 /// Writes a table as CSV (UTF-8 with BOM, so Excel shows Chinese), with the representative
 /// point as `lon`,`lat` (or `x`,`y` in a projected output CRS); null is an empty cell.
 pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    csv_reporting(table, path, crs, &Step::none())
+}
+
+/// [`write_csv`], advancing `step` by the rows written.
+fn csv_reporting(table: &Table, path: &Path, crs: &Crs, step: &Step) -> Result<()> {
     let file = File::create(path).map_err(werr(path))?;
     let mut buf = BufWriter::with_capacity(1 << 20, file);
     buf.write_all(b"\xEF\xBB\xBF").map_err(werr(path))?;
@@ -652,7 +667,7 @@ pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
     header.write_record(table.columns.iter().map(|c| c.name.as_str()).chain([xn, yn])).map_err(csv_err)?;
     buf.write_all(&header.into_inner().map_err(|e| csv_err(e.into_error().into()))?).map_err(werr(path))?;
     let decimals = coord_decimals(crs);
-    write_in_blocks(&mut buf, path, table.rows, |rows, s| {
+    write_in_blocks(&mut buf, path, table.rows, step, |rows, s| {
         let mut values = Vec::with_capacity(table.columns.len());
         let mut cells: Vec<String> = Vec::with_capacity(table.columns.len() + 2);
         let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
@@ -690,9 +705,15 @@ pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
 
 /// Writes a table as a point shapefile (representative points) with .prj and .cpg.
 pub fn write_shp(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
+    shp_reporting(table, path, crs, &Step::none())
+}
+
+/// [`write_shp`], advancing `step` by the rows written.
+fn shp_reporting(table: &Table, path: &Path, crs: &Crs, step: &Step) -> Result<()> {
     let fields: Vec<ShpField> = table.columns.iter().map(|c| ShpField { name: c.dbf.clone(), kind: c.kind }).collect();
     let mut failure = None;
     let rows = (0..table.rows).map_while(|i| {
+        step.advance(1);
         let mut cells = Vec::with_capacity(table.columns.len());
         table.values(i, &mut cells);
         let values: Vec<Value> = cells.iter().map(Cell::to_value).collect();
@@ -727,13 +748,22 @@ impl Default for WriteOptions {
     }
 }
 
-fn write_layer(out: &mut OutputDir, stem: &str, table: &Table, opts: &WriteOptions) -> Result<()> {
-    write_geojson(table, &out.file(&format!("{stem}.geojson")), &opts.out_crs)?;
+/// Writes `table` as `stem` in every format of `opts`, each file a step "writing <file>" (rows)
+/// on `progress`.
+fn write_layer(
+    out: &mut OutputDir,
+    stem: &str,
+    table: &Table,
+    opts: &WriteOptions,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let step = |ext: &str| Step::begin(progress, &format!("writing {stem}.{ext}"), Some(table.rows as u64));
+    geojson_reporting(table, &out.file(&format!("{stem}.geojson")), &opts.out_crs, &step("geojson"))?;
     if opts.formats.contains(&OutputFormat::Csv) {
-        write_csv(table, &out.file(&format!("{stem}.csv")), &opts.out_crs)?;
+        csv_reporting(table, &out.file(&format!("{stem}.csv")), &opts.out_crs, &step("csv"))?;
     }
     if opts.formats.contains(&OutputFormat::Shp) {
-        write_shp(table, &out.shapefile(stem), &opts.out_crs)?;
+        shp_reporting(table, &out.shapefile(stem), &opts.out_crs, &step("shp"))?;
     }
     Ok(())
 }
@@ -759,19 +789,35 @@ pub fn write_outputs(
     dir: &Path,
     opts: &WriteOptions,
 ) -> Result<Vec<PathBuf>> {
+    write_outputs_with_progress(a, summary, extras, dir, opts, &NoProgress)
+}
+
+/// [`write_outputs`], reporting each file written as a step "writing <file>" (rows) to `progress`.
+pub(crate) fn write_outputs_with_progress(
+    a: &Analysis,
+    summary: &Summary,
+    extras: Extras,
+    dir: &Path,
+    opts: &WriteOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
     let mut out = OutputDir::create(dir)?;
-    write_layer(&mut out, "households", &household_table(a), opts)?;
-    write_layer(&mut out, "facilities", &facility_table(a), opts)?;
+    write_layer(&mut out, "households", &household_table(a), opts, progress)?;
+    write_layer(&mut out, "facilities", &facility_table(a), opts, progress)?;
+    let step = |name: &str, rows: usize| Step::begin(progress, &format!("writing {name}"), Some(rows as u64));
     if let Some(catchments) = extras.catchments {
-        write_geojson(&catchment_table(a, catchments), &out.file("catchments.geojson"), &opts.out_crs)?;
+        let table = catchment_table(a, catchments);
+        let step = step("catchments.geojson", table.rows);
+        geojson_reporting(&table, &out.file("catchments.geojson"), &opts.out_crs, &step)?;
     }
     if let Some(zones) = extras.zones {
         let table = zone_table(a, zones);
-        write_geojson(&table, &out.file("zones.geojson"), &opts.out_crs)?;
-        write_csv(&table, &out.file("zones.csv"), &opts.out_crs)?;
+        geojson_reporting(&table, &out.file("zones.geojson"), &opts.out_crs, &step("zones.geojson", table.rows))?;
+        csv_reporting(&table, &out.file("zones.csv"), &opts.out_crs, &step("zones.csv", table.rows))?;
     }
     if let Some(gaps) = extras.gaps {
-        write_gaps(a, gaps, &out.file("gaps.geojson"), &opts.out_crs)?;
+        let step = step("gaps.geojson", gaps.areas.len() + gaps.cells.len());
+        gaps::gaps_reporting(a, gaps, &out.file("gaps.geojson"), &opts.out_crs, &step)?;
     }
     let spath = out.file("summary.json");
     let mut text = serde_json::to_string_pretty(summary)

@@ -18,9 +18,15 @@ use super::{
 use crate::analysis::{Analysis, Gaps};
 use crate::crs::Crs;
 use crate::error::Result;
+use crate::progress::Step;
 
 /// Writes gaps.geojson for `gaps` (from `a`) to `path` in `crs`.
 pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs) -> Result<()> {
+    gaps_reporting(a, gaps, path, crs, &Step::none())
+}
+
+/// [`write_gaps`], advancing `step` by the features (areas and cells) written.
+pub(super) fn gaps_reporting(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs, step: &Step) -> Result<()> {
     let mut w = create_collection(path, crs)?;
     let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
     let lonlat = |c: Coord<f64>| {
@@ -43,7 +49,7 @@ pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs) -> Result<(
         s.push_str("\":");
         push_number(s, x);
     };
-    write_in_blocks(&mut w, path, areas + gaps.cells.len(), |rows, s| {
+    write_in_blocks(&mut w, path, areas + gaps.cells.len(), step, |rows, s| {
         for i in rows {
             if i > 0 {
                 s.push_str(",\n");
