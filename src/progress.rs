@@ -83,6 +83,21 @@ impl std::fmt::Debug for Step<'_> {
     }
 }
 
+/// A reader that reports the bytes read through it to a [`Step`] (for steps measured in bytes
+/// of an input file).
+pub(crate) struct CountingReader<'s, 'p, R> {
+    pub(crate) inner: R,
+    pub(crate) step: &'s Step<'p>,
+}
+
+impl<R: std::io::Read> std::io::Read for CountingReader<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.step.advance(n as u64);
+        Ok(n)
+    }
+}
+
 /// A [`Progress`] that records every call, for tests.
 #[cfg(test)]
 #[derive(Debug, Default)]
@@ -194,7 +209,7 @@ mod tests {
         let job = Job::new(profile, dir.path());
         let read = crate::io::ReadOptions::default();
         let r = Recorder::default();
-        let network = crate::io::read_layer(&path("data/network.geojson"), &read).unwrap();
+        let network = crate::io::read_layer_with_progress(&path("data/network.geojson"), &read, &r).unwrap();
         let zones = crate::io::read_layer(&path("tests/fixtures/helsinki_zones.geojson"), &read).unwrap();
         let (residences, services) = (crate::sample::residences().unwrap(), crate::sample::services().unwrap());
         let (n_res, n_svc) = (residences.features.len() as u64, services.features.len() as u64);
@@ -207,6 +222,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "reading network.geojson",
                 "validating residences",
                 "validating services",
                 "validating the network",
@@ -229,6 +245,8 @@ mod tests {
                 "writing gaps.geojson",
             ]
         );
+        let size = std::fs::metadata(path("data/network.geojson")).unwrap().len();
+        assert_eq!(step(&steps, "reading network.geojson").1, Some(size));
         assert_eq!(step(&steps, "validating residences").1, Some(n_res));
         assert_eq!(step(&steps, "validating services").1, Some(n_svc));
         assert_eq!(step(&steps, "validating the network").1, Some(n_lines));
@@ -295,5 +313,23 @@ mod tests {
         let steps = r.steps(); // panics if a step was left open
         assert_eq!(steps.len(), 1, "{steps:?}");
         assert_eq!(steps[0].0, "validating residences");
+    }
+
+    #[test]
+    fn osm_imports_report_every_pass_over_the_whole_file() {
+        for file in ["data/source/Helsinki.osm.pbf", "tests/fixtures/helsinki-kamppi.osm"] {
+            let r = Recorder::default();
+            let import = crate::osm::import_osm_with_progress(&path(file), &Default::default(), &r).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            import.write_geojson_with_progress(dir.path(), &r).unwrap();
+            let steps = r.steps();
+            assert_complete(&steps);
+            let size = std::fs::metadata(path(file)).unwrap().len();
+            let passes: Vec<_> = steps.iter().filter(|s| s.0.starts_with("reading")).collect();
+            assert_eq!(passes.len(), 3, "{steps:?}");
+            assert!(passes.iter().all(|p| p.1 == Some(size)), "{passes:?}");
+            assert_eq!(step(&steps, "writing residences.geojson").1, Some(import.residences.len() as u64));
+            assert_eq!(step(&steps, "writing network.geojson").1, Some(import.network.len() as u64));
+        }
     }
 }

@@ -15,15 +15,21 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::layer::{Layer, RawFeature, Value};
+use crate::progress::{CountingReader, Step};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads a GeoJSON file into a layer, streaming it through a buffer (the file is never held
 /// in memory whole; it is read again only to explain an error).
 pub fn read_geojson(path: &Path) -> Result<Layer> {
+    read_geojson_reporting(path, &Step::none())
+}
+
+/// [`read_geojson`], advancing `step` by the bytes read.
+pub(crate) fn read_geojson_reporting(path: &Path, step: &Step) -> Result<Layer> {
     let read_err = |cause| Error::Read { path: path.into(), cause };
     let file = File::open(path).map_err(read_err)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: file, step });
     if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
         reader.consume(BOM.len());
     }

@@ -19,6 +19,7 @@ pub use fields::{FieldMap, Role};
 pub use layer::{Layer, RawFeature, Value};
 
 use crate::error::{Error, Location, Result};
+use crate::progress::{NoProgress, Progress, Step};
 
 /// Options for reading a layer.
 #[derive(Debug, Clone, Default)]
@@ -40,14 +41,27 @@ pub fn parse_encoding(label: &str) -> Result<&'static Encoding> {
 
 /// Reads a layer, choosing the format by extension: `.geojson`/`.json`, `.shp`, `.csv`.
 pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
+    read_layer_with_progress(path, opts, &NoProgress)
+}
+
+/// [`read_layer`], reporting the read as one step "reading <file name>" to `progress`: in bytes
+/// of the file for GeoJSON, in features for a shapefile, of unknown size for CSV.
+pub fn read_layer_with_progress(path: &Path, opts: &ReadOptions, progress: &dyn Progress) -> Result<Layer> {
     if !path.exists() {
         return Err(Error::input(Location::file(path), "no such file"));
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    let name = format!("reading {}", path.file_name().unwrap_or(path.as_os_str()).to_string_lossy());
     match ext.as_str() {
-        "geojson" | "json" => geojson_read::read_geojson(path),
-        "shp" => shapefile::read_shapefile(path, opts.dbf_encoding),
-        "csv" | "txt" => csv_read::read_csv(path, opts.csv_encoding, &opts.fields),
+        "geojson" | "json" => {
+            let size = std::fs::metadata(path).ok().map(|m| m.len());
+            geojson_read::read_geojson_reporting(path, &Step::begin(progress, &name, size))
+        }
+        "shp" => shapefile::read_shapefile_reporting(path, opts.dbf_encoding, progress, &name),
+        "csv" | "txt" => {
+            let _step = Step::begin(progress, &name, None);
+            csv_read::read_csv(path, opts.csv_encoding, &opts.fields)
+        }
         _ => Err(Error::input(
             Location::file(path),
             "unknown file type: use .geojson/.json, .shp (with .dbf/.shx) or .csv",

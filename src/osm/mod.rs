@@ -39,6 +39,7 @@ use crate::error::{Error, Location, Result};
 use crate::io::load::{LayerRole, effective_crs, geometry_to_wgs84};
 use crate::io::output::OutputDir;
 use crate::io::{Layer, RawFeature, Value as FieldValue};
+use crate::progress::{NoProgress, Progress, Step};
 use residences::round_to;
 
 /// Attribution written into every layer.
@@ -257,6 +258,12 @@ pub struct OsmImport {
 
 /// Reads `path` and builds every layer.
 pub fn import_osm(path: &Path, opts: &ImportOptions) -> Result<OsmImport> {
+    import_osm_with_progress(path, opts, &NoProgress)
+}
+
+/// [`import_osm`], reporting each pass over the file (bytes read) and the building of the
+/// layers to `progress`.
+pub fn import_osm_with_progress(path: &Path, opts: &ImportOptions, progress: &dyn Progress) -> Result<OsmImport> {
     if !(opts.households.m2_per_household.is_finite() && opts.households.m2_per_household > 0.0) {
         return Err(Error::Option(format!(
             "--m2-per-household {} must be a positive number",
@@ -269,11 +276,13 @@ pub fn import_osm(path: &Path, opts: &ImportOptions) -> Result<OsmImport> {
             opts.households.household_size
         )));
     }
-    let osm = read_osm(path, &ImportFilter::new(&opts.mapping))?;
+    let osm = read::read_osm_reporting(path, &ImportFilter::new(&opts.mapping), progress)?;
+    let step = Step::begin(progress, "building the layers", None);
     let (residences, residence_stats) = residences::residences(&osm, &opts.households);
     let (services, service_stats) = services(&osm, &opts.mapping);
     let (network, network_stats) = network::network(&osm);
     let (zones, zones_broken) = zones(&osm, opts.admin_level);
+    drop(step);
     Ok(OsmImport {
         path: path.to_path_buf(),
         counts: osm.counts,
@@ -523,12 +532,19 @@ impl OsmImport {
     /// Writes residences.geojson, services.geojson, network.geojson and (when there are zones)
     /// zones.geojson into `dir`, atomically; returns the paths written.
     pub fn write_geojson(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        self.write_geojson_with_progress(dir, &NoProgress)
+    }
+
+    /// [`OsmImport::write_geojson`], reporting each file as a step "writing <file>" (features)
+    /// to `progress`.
+    pub fn write_geojson_with_progress(&self, dir: &Path, progress: &dyn Progress) -> Result<Vec<PathBuf>> {
         let mut out = OutputDir::create(dir)?;
-        write_collection(&out.file("residences.geojson"), "residences", &self.residences, residence_feature)?;
-        write_collection(&out.file("services.geojson"), "services", &self.services, service_feature)?;
-        write_collection(&out.file("network.geojson"), "network", &self.network, segment_feature)?;
+        let p = progress;
+        write_collection(&out.file("residences.geojson"), "residences", &self.residences, residence_feature, p)?;
+        write_collection(&out.file("services.geojson"), "services", &self.services, service_feature, p)?;
+        write_collection(&out.file("network.geojson"), "network", &self.network, segment_feature, p)?;
         if !self.zones.is_empty() {
-            write_collection(&out.file("zones.geojson"), "zones", &self.zones, zone_feature)?;
+            write_collection(&out.file("zones.geojson"), "zones", &self.zones, zone_feature, p)?;
         }
         out.commit()
     }
@@ -762,8 +778,16 @@ fn zone_feature(z: &Zone) -> Value {
     feature(multipolygon_geometry(&z.geometry), p)
 }
 
-fn write_collection<T: Sync>(path: &Path, name: &str, items: &[T], feature: impl Fn(&T) -> Value + Sync) -> Result<()> {
-    write_feature_collection(path, name, ATTRIBUTION, items, feature)
+/// Writes `<name>.geojson` as a step "writing <name>.geojson" (features) on `progress`.
+fn write_collection<T: Sync>(
+    path: &Path,
+    name: &str,
+    items: &[T],
+    feature: impl Fn(&T) -> Value + Sync,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let step = Step::begin(progress, &format!("writing {name}.geojson"), Some(items.len() as u64));
+    feature_collection_reporting(path, name, ATTRIBUTION, items, feature, &step)
 }
 
 /// Writes `items` as a GeoJSON FeatureCollection with a `name` and an `attribution` member, one
@@ -777,6 +801,18 @@ pub fn write_feature_collection<T: Sync>(
     attribution: &str,
     items: &[T],
     feature: impl Fn(&T) -> Value + Sync,
+) -> Result<()> {
+    feature_collection_reporting(path, name, attribution, items, feature, &Step::none())
+}
+
+/// [`write_feature_collection`], advancing `step` by the features written.
+fn feature_collection_reporting<T: Sync>(
+    path: &Path,
+    name: &str,
+    attribution: &str,
+    items: &[T],
+    feature: impl Fn(&T) -> Value + Sync,
+    step: &Step,
 ) -> Result<()> {
     use std::io::Write as _;
     let write_error = |cause| Error::Write { path: path.into(), cause };
@@ -808,6 +844,7 @@ pub fn write_feature_collection<T: Sync>(
         for t in texts {
             w.write_all(t.as_bytes()).map_err(write_error)?;
         }
+        step.advance(batch.len() as u64);
     }
     w.write_all(b"]}\n").map_err(write_error)?;
     w.flush().map_err(write_error)

@@ -19,6 +19,7 @@ use osmpbf::{BlobDecode, BlobReader, Element, RelMemberType};
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
+use crate::progress::{CountingReader, NoProgress, Progress, Step};
 
 /// An element's tags, sorted by key.
 pub type Tags = BTreeMap<String, String>;
@@ -364,10 +365,17 @@ fn decode_blob(blob: &osmpbf::Blob, pass: Pass<'_>) -> std::result::Result<(bool
 }
 
 /// One pass over a PBF file: blobs read in order, decoded in parallel (only those `skip` does
-/// not rule out), returned in file order with what each holds.
-fn pbf_pass(path: &Path, pass: Pass<'_>, skip: &(dyn Fn(usize) -> bool + Sync)) -> Result<Vec<(Holds, Part)>> {
+/// not rule out), returned in file order with what each holds. The bytes read are reported to
+/// `progress` as a step ([`pass_step`]).
+fn pbf_pass(
+    path: &Path,
+    pass: Pass<'_>,
+    skip: &(dyn Fn(usize) -> bool + Sync),
+    progress: &dyn Progress,
+) -> Result<Vec<(Holds, Part)>> {
     let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
-    let reader = BlobReader::new(std::io::BufReader::new(file));
+    let step = pass_step(path, &file, pass, progress);
+    let reader = BlobReader::new(std::io::BufReader::new(CountingReader { inner: file, step: &step }));
     let mut parts: Vec<(usize, Decoded)> = reader
         .enumerate()
         .par_bridge()
@@ -396,6 +404,17 @@ fn pbf_pass(path: &Path, pass: Pass<'_>, skip: &(dyn Fn(usize) -> bool + Sync)) 
         out.push((holds, part));
     }
     Ok(out)
+}
+
+/// The step of one pass over `file` (at `path`), in bytes: "reading <name> (pass k/3: ...)".
+pub(crate) fn pass_step<'p>(path: &Path, file: &std::fs::File, pass: Pass<'_>, progress: &'p dyn Progress) -> Step<'p> {
+    let what = match pass {
+        Pass::Tagged(_) => "pass 1/3: tagged",
+        Pass::Ways(..) => "pass 2/3: ways",
+        Pass::Nodes(_) => "pass 3/3: nodes",
+    };
+    let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy();
+    Step::begin(progress, &format!("reading {name} ({what})"), file.metadata().ok().map(|m| m.len()))
 }
 
 impl Osm {
@@ -450,7 +469,12 @@ impl Osm {
 /// missing file is an [`Error::Read`]; a broken or truncated one an [`Error::Input`] naming the
 /// file.
 pub fn read_pbf(path: &Path, filter: &dyn Filter) -> Result<Osm> {
-    let first = pbf_pass(path, Pass::Tagged(filter), &|_| false)?;
+    read_pbf_reporting(path, filter, &NoProgress)
+}
+
+/// [`read_pbf`], reporting each pass (bytes read) to `progress`.
+fn read_pbf_reporting(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
+    let first = pbf_pass(path, Pass::Tagged(filter), &|_| false, progress)?;
     if first.is_empty() {
         return Err(bad_pbf(path, "the file is empty"));
     }
@@ -459,12 +483,13 @@ pub fn read_pbf(path: &Path, filter: &dyn Filter) -> Result<Osm> {
     let mut coords = osm.merge_tagged(first.into_iter().map(|(_, p)| p).collect());
     let member_ways = osm.missing_member_ways();
     if !member_ways.is_empty() {
-        let parts = pbf_pass(path, Pass::Ways(&member_ways, filter), &|i| !holds.get(i).is_some_and(|h| h[1]))?;
+        let skip = |i| !holds.get(i).is_some_and(|h: &Holds| h[1]);
+        let parts = pbf_pass(path, Pass::Ways(&member_ways, filter), &skip, progress)?;
         osm.merge_ways(parts.into_iter().map(|(_, p)| p).collect());
     }
     let nodes = osm.way_nodes();
     if !nodes.is_empty() {
-        let parts = pbf_pass(path, Pass::Nodes(&nodes), &|i| !holds.get(i).is_some_and(|h| h[0]))?;
+        let parts = pbf_pass(path, Pass::Nodes(&nodes), &|i| !holds.get(i).is_some_and(|h| h[0]), progress)?;
         // Tagged nodes (pass 1) first, so a way node read again in pass 3 keeps the same value.
         coords.extend(parts.into_iter().flat_map(|(_, p)| p.coords));
     }
@@ -475,7 +500,16 @@ pub fn read_pbf(path: &Path, filter: &dyn Filter) -> Result<Osm> {
 /// Reads an extract by its name: `.osm` (XML) through [`super::xml::read_xml`], anything else as
 /// PBF through [`read_pbf`].
 pub fn read_osm(path: &Path, filter: &dyn Filter) -> Result<Osm> {
-    if super::xml::is_xml_path(path) { super::xml::read_xml(path, filter) } else { read_pbf(path, filter) }
+    read_osm_reporting(path, filter, &NoProgress)
+}
+
+/// [`read_osm`], reporting each pass over the file (bytes read) to `progress`.
+pub(crate) fn read_osm_reporting(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
+    if super::xml::is_xml_path(path) {
+        super::xml::read_xml_reporting(path, filter, progress)
+    } else {
+        read_pbf_reporting(path, filter, progress)
+    }
 }
 
 /// Why an element could not be turned into an area.

@@ -12,6 +12,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::read::{Filter, Kind, Member, Osm, Part, Pass, TagView};
 use crate::error::{Error, Location, Result};
+use crate::progress::{CountingReader, NoProgress, Progress};
 
 /// Whether `path` names an XML extract (`.osm`, `.xml`, any case); anything else is read as PBF.
 pub fn is_xml_path(path: &Path) -> bool {
@@ -219,9 +220,10 @@ fn line_of(path: &Path, offset: u64) -> usize {
     bytes[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-fn xml_pass(path: &Path, pass: Pass<'_>) -> Result<Part> {
+fn xml_pass(path: &Path, pass: Pass<'_>, progress: &dyn Progress) -> Result<Part> {
     let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
-    let mut reader = Reader::from_reader(std::io::BufReader::new(file));
+    let step = super::read::pass_step(path, &file, pass, progress);
+    let mut reader = Reader::from_reader(std::io::BufReader::new(CountingReader { inner: file, step: &step }));
     reader.config_mut().trim_text(true);
     XmlReader { path, reader }.pass(pass)
 }
@@ -232,17 +234,22 @@ fn xml_pass(path: &Path, pass: Pass<'_>) -> Result<Part> {
 /// truncated file or an element without its required attributes an [`Error::Input`] naming the
 /// file, line and byte offset.
 pub fn read_xml(path: &Path, filter: &dyn Filter) -> Result<Osm> {
+    read_xml_reporting(path, filter, &NoProgress)
+}
+
+/// [`read_xml`], reporting each pass (bytes read) to `progress`.
+pub(crate) fn read_xml_reporting(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
     let mut osm = Osm::default();
-    let first = xml_pass(path, Pass::Tagged(filter))?;
+    let first = xml_pass(path, Pass::Tagged(filter), progress)?;
     let mut coords = osm.merge_tagged(vec![first]);
     let member_ways = osm.missing_member_ways();
     if !member_ways.is_empty() {
-        let part = xml_pass(path, Pass::Ways(&member_ways, filter))?;
+        let part = xml_pass(path, Pass::Ways(&member_ways, filter), progress)?;
         osm.merge_ways(vec![part]);
     }
     let nodes = osm.way_nodes();
     if !nodes.is_empty() {
-        coords.extend(xml_pass(path, Pass::Nodes(&nodes))?.take_coords());
+        coords.extend(xml_pass(path, Pass::Nodes(&nodes), progress)?.take_coords());
     }
     osm.coords = super::read::Coords::from_pairs(coords);
     Ok(osm)

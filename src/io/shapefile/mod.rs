@@ -56,6 +56,7 @@ use encoding_rs::Encoding;
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::layer::{Layer, RawFeature, Value};
+use crate::progress::{NoProgress, Progress, Step};
 
 use dbf::DbfReader;
 use encoding::code_page_encoding;
@@ -82,6 +83,16 @@ const SHP_HEADER_LEN: u64 = 100;
 /// fields in order. `dbf_encoding` overrides the `.dbf` text encoding; see the module docs for
 /// how it is chosen otherwise. A `.prj` beside the `.shp` sets `Layer::declared_crs`.
 pub fn read_shapefile(path: &Path, dbf_encoding: Option<&'static Encoding>) -> Result<Layer> {
+    read_shapefile_reporting(path, dbf_encoding, &NoProgress, "")
+}
+
+/// [`read_shapefile`], reporting step `name` (records read) to `progress`.
+pub(crate) fn read_shapefile_reporting(
+    path: &Path,
+    dbf_encoding: Option<&'static Encoding>,
+    progress: &dyn Progress,
+    name: &str,
+) -> Result<Layer> {
     let shp_file = File::open(path).map_err(|source| read_error(path, source))?;
     let shp_len = shp_file.metadata().map_err(|source| read_error(path, source))?.len();
     let shx_path = require_sibling(path, "shx", "index")?;
@@ -108,7 +119,9 @@ pub fn read_shapefile(path: &Path, dbf_encoding: Option<&'static Encoding>) -> R
     let mut features = Vec::with_capacity(index.len());
     let mut buffer = Vec::new();
     let mut position = SHP_HEADER_LEN;
+    let step = Step::begin(progress, name, Some(index.len() as u64));
     for (record, entry) in index.iter().enumerate() {
+        step.advance(1);
         let Some(values) = dbf.next_record(record)? else {
             continue;
         };
