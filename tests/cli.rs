@@ -1009,4 +1009,35 @@ fn report_errors_name_the_file_the_feature_and_the_field() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("households.geojson") && err.contains("ok_market") && err.contains("feature"), "{err}");
     assert!(!out.join("report.html").exists(), "no report is left behind after an error");
+/// Progress bars are drawn only on a terminal: with stderr captured (a pipe, as here) it holds
+/// the messages it always held and not a byte more: no bar, no carriage return, no escape code.
+#[test]
+fn no_progress_bars_when_stderr_is_not_a_terminal() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let network = root.join("data/network.geojson");
+    let zones = fixture("helsinki_zones.geojson");
+    let args = ["analyze", "--network", network.to_str().unwrap(), "--zones", zones.to_str().unwrap()];
+    let out = lifecircle().current_dir(dir.path()).args(args).args(["--format", "csv,shp"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines[0].starts_with("No inputs given: running the bundled sample"), "{stderr}");
+    assert!(lines[1..].iter().all(|l| l.starts_with("warning: ")), "{stderr}");
+    assert!(!stderr.contains(['\r', '\x1b']), "{stderr:?}");
+
+    let out = lifecircle().current_dir(dir.path()).args(args).args(["--out", "q", "--quiet"]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.lines().all(|l| l.starts_with("warning: ")), "{stderr:?}");
+
+    let pbf = root.join("data/source/Helsinki.osm.pbf");
+    let out = lifecircle().current_dir(dir.path()).arg("import-osm").arg(&pbf).args(["--out", "osm"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "import-osm prints its report on stdout, nothing on stderr");
+    let out = lifecircle().current_dir(dir.path()).arg("analyze").arg("--osm").arg(&pbf).args(["--out", "a"]).output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("imported ") && !stderr.contains(['\r', '\x1b']), "{stderr:?}");
 }

@@ -7,9 +7,12 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use lifecircle::io::{Layer, ReadOptions, read_layer};
+use lifecircle::io::{Layer, ReadOptions, read_layer_with_progress};
 use lifecircle::osm::residences::{DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD};
-use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm};
+use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm_with_progress};
+use lifecircle::progress::Step;
+
+use super::progress::Bars;
 
 /// Arguments of `import-osm`.
 #[derive(Args, Debug)]
@@ -47,7 +50,8 @@ pub struct ImportOsmArgs {
     /// Print the built-in tag → category table (a starting point for --mapping) and exit.
     #[arg(long)]
     pub print_mapping: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (no progress bars either; they are drawn only when stderr is a
+    /// terminal).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -75,12 +79,15 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
         admin_level: args.admin_level,
     };
     let started = std::time::Instant::now();
-    let mut import = import_osm(pbf, &opts)?;
+    let bars = Bars::new(args.quiet);
+    let mut import = import_osm_with_progress(pbf, &opts, &bars)?;
     if let Some(path) = &args.population {
-        let layer = read_layer(path, &ReadOptions::default())?;
+        let layer = read_layer_with_progress(path, &ReadOptions::default(), &bars)?;
+        let _step = Step::begin(&bars, "allocating population", None);
         import.allocate_population(&layer, &args.population_field)?;
     }
-    let written = import.write_geojson(&args.out)?;
+    let written = import.write_geojson_with_progress(&args.out, &bars)?;
+    drop(bars);
     if !args.quiet {
         print!("{}", import.report());
         println!("\nwrote {} files in {:.2} s:", written.len(), started.elapsed().as_secs_f64());
@@ -94,19 +101,24 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
 /// `analyze --osm`: imports `pbf` with the default options and returns the residences and
 /// services layers, and the walking network with whether it has footways (so is fit for
 /// network distances).
-pub fn osm_layers(pbf: &Path, quiet: bool) -> Result<(Layer, Layer, Layer, bool, Option<Layer>)> {
-    let import = import_osm(pbf, &ImportOptions::default())?;
+pub fn osm_layers(pbf: &Path, quiet: bool, bars: &Bars) -> Result<(Layer, Layer, Layer, bool, Option<Layer>)> {
+    let import = import_osm_with_progress(pbf, &ImportOptions::default(), bars)?;
     let footways = import.has_footways();
     if !quiet {
-        eprintln!(
-            "imported {}: {} residences, {} services, {} network lines{}",
-            pbf.display(),
-            import.residences.len(),
-            import.services.len(),
-            import.network.len(),
-            if footways { "" } else { " (no footways: straight-line distances unless --distance network)" }
-        );
+        bars.suspend(|| {
+            eprintln!(
+                "imported {}: {} residences, {} services, {} network lines{}",
+                pbf.display(),
+                import.residences.len(),
+                import.services.len(),
+                import.network.len(),
+                if footways { "" } else { " (no footways: straight-line distances unless --distance network)" }
+            )
+        });
     }
+    let step = Step::begin(bars, "preparing the imported layers", None);
     let (residences, services, network) = import.layers();
-    Ok((residences, services, network, footways, import.zones_layer()))
+    let zones = import.zones_layer();
+    drop(step);
+    Ok((residences, services, network, footways, zones))
 }

@@ -2,6 +2,7 @@
 //! `standards show`.
 
 mod import_osm;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,10 +14,10 @@ use lifecircle::analysis::{CatchmentMode, CellShape, Judge};
 use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
-use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
+use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer_with_progress};
 use lifecircle::job::Inputs;
 use lifecircle::network::NetworkOptions;
-use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report};
+use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report_with_progress};
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
 use lifecircle::{Job, render, sample};
 
@@ -204,7 +205,8 @@ struct AnalyzeArgs {
     /// by `import-osm` carry "© OpenStreetMap contributors" themselves.
     #[arg(long, value_name = "TEXT")]
     attribution: Vec<String>,
-    /// Print nothing but errors and warnings.
+    /// Print nothing but errors and warnings (no progress bars either; they are drawn only when
+    /// stderr is a terminal).
     #[arg(long, short)]
     quiet: bool,
     /// Print the wall time of each step on stderr.
@@ -226,7 +228,12 @@ pub fn run() -> Result<ExitCode> {
         Command::Analyze(args) => analyze(*args),
         Command::ImportOsm(args) => import_osm::import_osm_command(*args),
         Command::Report(args) => {
-            let written = report(&args.out_dir, &args.flags)?;
+            let bars = progress::Bars::new(args.quiet);
+            let (written, warning) = report(&args.out_dir, &args.flags, &bars)?;
+            drop(bars);
+            if let Some(warning) = warning {
+                eprintln!("warning: {warning}");
+            }
             if !args.quiet {
                 print_written(&written, &args.out_dir);
             }
@@ -244,14 +251,17 @@ pub fn run() -> Result<ExitCode> {
     }
 }
 
-/// Writes the report of `out_dir`; returns the files written.
-fn report(out_dir: &std::path::Path, flags: &ReportFlags) -> Result<Vec<PathBuf>> {
+/// Writes the report of `out_dir`; returns the files written and a warning about characters
+/// map.png could not draw, to print once the progress bars are gone.
+fn report(
+    out_dir: &std::path::Path,
+    flags: &ReportFlags,
+    progress: &dyn lifecircle::progress::Progress,
+) -> Result<(Vec<PathBuf>, Option<String>)> {
     let opts = flags.options()?;
-    let made = write_report(out_dir, &opts).with_context(|| format!("report of {}", out_dir.display()))?;
-    if let Some(warning) = &made.missing_glyphs {
-        eprintln!("warning: {warning}");
-    }
-    Ok(made.written)
+    let made = write_report_with_progress(out_dir, &opts, progress)
+        .with_context(|| format!("report of {}", out_dir.display()))?;
+    Ok((made.written, made.missing_glyphs))
 }
 
 fn print_written(written: &[PathBuf], dir: &std::path::Path) {
@@ -292,11 +302,13 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     let out_crs = Crs::parse(&args.out_crs).with_context(|| format!("--out-crs {}", args.out_crs))?;
     let started = std::time::Instant::now();
+    let bars = progress::Bars::new(args.quiet);
+    let read_layer = |path: &std::path::Path, read: &ReadOptions| read_layer_with_progress(path, read, &bars);
     let mut osm_network = None;
     let mut osm_zones = None;
     let (residences, services, from_sample) = match (&args.osm, &args.residences, &args.services) {
         (Some(pbf), None, None) => {
-            let (r, s, network, footways, zones) = import_osm::osm_layers(pbf, args.quiet)?;
+            let (r, s, network, footways, zones) = import_osm::osm_layers(pbf, args.quiet, &bars)?;
             osm_zones = zones;
             osm_network = Some(network).filter(|_| footways || args.distance.as_deref() == Some("network"));
             (r, s, false)
@@ -316,7 +328,11 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         (Some(other), _) => bail!("--distance {other}: use euclidean or network"),
     };
     if from_sample && !args.quiet {
-        eprintln!("No inputs given: running the bundled sample (central Helsinki, © OpenStreetMap contributors, HSY).");
+        bars.suspend(|| {
+            eprintln!(
+                "No inputs given: running the bundled sample (central Helsinki, © OpenStreetMap contributors, HSY)."
+            )
+        });
     }
     let mut job = Job::new(profile, &args.out);
     job.fields = fields;
@@ -358,11 +374,18 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let read_time = started.elapsed();
     let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
-    let mut report = job.run_inputs(Inputs { residences, services, network, zones })?;
+    let mut report = job.run_inputs_with_progress(Inputs { residences, services, network, zones }, &bars)?;
+    let mut report_warning = None;
     if report_options.is_some() {
         let clock = std::time::Instant::now();
-        report.written.extend(self::report(&args.out, &args.report_flags)?);
+        let (written, warning) = self::report(&args.out, &args.report_flags, &bars)?;
+        report.written.extend(written);
+        report_warning = warning;
         report.timings.push(("report", clock.elapsed(), lifecircle::job::peak_memory()));
+    }
+    drop(bars);
+    if let Some(warning) = report_warning {
+        eprintln!("warning: {warning}");
     }
     if args.timings {
         let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));

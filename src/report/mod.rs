@@ -15,6 +15,7 @@ pub use map::{MAX_POINTS, MapOptions, MapScene};
 
 use crate::error::{Error, Result};
 use crate::io::output::OutputDir;
+use crate::progress::{NoProgress, Progress, Step};
 use crate::render::png::{FontSet, embedded_font, svg_to_png};
 
 /// Default size of map.png / map.svg, pixels.
@@ -70,7 +71,15 @@ pub struct ReportOutput {
 /// Reads the output folder `dir` and writes report.html, map.svg and map.png into it
 /// (atomically: all three appear together or none).
 pub fn write_report(dir: &Path, opts: &ReportOptions) -> Result<ReportOutput> {
+    write_report_with_progress(dir, opts, &NoProgress)
+}
+
+/// [`write_report`], telling `progress` when it reads the folder and when it draws.
+pub fn write_report_with_progress(dir: &Path, opts: &ReportOptions, progress: &dyn Progress) -> Result<ReportOutput> {
+    let step = Step::begin(progress, "reading the outputs for the report", None);
     let data = ReportData::read(dir)?;
+    drop(step);
+    let _step = Step::begin(progress, "drawing report.html, map.svg and map.png", None);
     let html_scene = MapScene::new(
         &data,
         &MapOptions { width: HTML_MAP_SIZE.0, height: HTML_MAP_SIZE.1, max_points: opts.max_points, lang: opts.lang },
