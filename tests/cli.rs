@@ -1009,6 +1009,8 @@ fn report_errors_name_the_file_the_feature_and_the_field() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("households.geojson") && err.contains("ok_market") && err.contains("feature"), "{err}");
     assert!(!out.join("report.html").exists(), "no report is left behind after an error");
+}
+
 /// Progress bars are drawn only on a terminal: with stderr captured (a pipe, as here) it holds
 /// the messages it always held and not a byte more: no bar, no carriage return, no escape code.
 #[test]
