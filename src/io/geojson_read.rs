@@ -27,22 +27,21 @@ pub fn read_geojson(path: &Path) -> Result<Layer> {
 
 /// [`read_geojson`], advancing `step` by the bytes read.
 pub(crate) fn read_geojson_reporting(path: &Path, step: &Step) -> Result<Layer> {
-    let read_err = |cause| Error::Read { path: path.into(), cause };
-    let file = File::open(path).map_err(read_err)?;
-    let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: file, step });
-    if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
-        reader.consume(BOM.len());
-    }
-    decode(path, serde_json::Deserializer::from_reader(reader), || std::fs::read(path).unwrap_or_default(), &|_| true)
+    read_file(path, step, &|_| true)
 }
 
 /// [`read_geojson`] keeping only the properties whose name `keep` accepts: the others are
 /// skipped as they stream past, so a wide layer (a households.geojson with a column per
 /// category) costs memory only for the columns a caller reads.
 pub fn read_geojson_fields(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Layer> {
+    read_file(path, &Step::none(), keep)
+}
+
+/// Streams the file at `path` through [`decode`].
+fn read_file(path: &Path, step: &Step, keep: &dyn Fn(&str) -> bool) -> Result<Layer> {
     let read_err = |cause| Error::Read { path: path.into(), cause };
     let file = File::open(path).map_err(read_err)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut reader = BufReader::with_capacity(1 << 20, CountingReader { inner: file, step });
     if reader.fill_buf().map_err(read_err)?.starts_with(BOM) {
         reader.consume(BOM.len());
     }
@@ -667,6 +666,23 @@ mod tests {
 
     fn read(s: &str) -> Result<Layer> {
         read_geojson_bytes(Path::new("t.geojson"), s.as_bytes())
+    }
+
+    #[test]
+    fn kept_fields_only_and_the_attribution_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.geojson");
+        std::fs::write(
+            &path,
+            r#"{"type":"FeatureCollection","attribution":"© OpenStreetMap contributors","features":[
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","wide":[1,2],"ok_x":true}}]}"#,
+        )
+        .unwrap();
+        let l = read_geojson_fields(&path, &|n| n != "wide").unwrap();
+        assert_eq!(l.fields, vec!["id", "ok_x"]);
+        assert_eq!(l.features[0].value(1), &Value::Bool(true));
+        assert_eq!(l.attribution.as_deref(), Some("© OpenStreetMap contributors"));
+        assert_eq!(read_geojson(&path).unwrap().fields, vec!["id", "wide", "ok_x"]);
     }
 
     #[test]
