@@ -177,6 +177,25 @@ fn text_width(text: &str, font: f64) -> f64 {
     text.chars().map(|c| if (c as u32) >= 0x2E80 { font } else { font * 0.56 }).sum()
 }
 
+/// Font size and text that fit `text` into `max_w` pixels: the size shrinks down to 72 % of
+/// `font`, then the text is cut with an ellipsis.
+fn fit(text: &str, font: f64, max_w: f64) -> (f64, String) {
+    let w = text_width(text, font);
+    if w <= max_w {
+        return (font, text.to_owned());
+    }
+    let size = (font * max_w / w).max(font * 0.72);
+    let mut cut = String::new();
+    for c in text.chars() {
+        if text_width(&cut, size) + text_width(&format!("{c}…"), size) > max_w {
+            cut.push('…');
+            return (r1(size), cut);
+        }
+        cut.push(c);
+    }
+    (r1(size), cut)
+}
+
 /// Escapes text for XML.
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -670,16 +689,21 @@ impl MapScene {
                     r1(f * 0.8)
                 ),
             };
+            let (size, text) = fit(text, f, self.width - (x + f * 1.5) - 6.0);
             let _ = write!(
                 out,
-                "{mark}<text x=\"{}\" y=\"{y}\" fill=\"#222\">{}</text>",
+                "{mark}<text x=\"{}\" y=\"{y}\" font-size=\"{size}\" fill=\"#222\">{}</text>",
                 r1(x + f * 1.5),
-                xml_escape(text)
+                xml_escape(&text)
             );
         };
         let heading = |out: &mut String, y: f64, text: &str| {
-            let _ =
-                write!(out, "<text x=\"{x}\" y=\"{y}\" font-weight=\"bold\" fill=\"#222\">{}</text>", xml_escape(text));
+            let (size, text) = fit(text, f, self.width - x - 6.0);
+            let _ = write!(
+                out,
+                "<text x=\"{x}\" y=\"{y}\" font-size=\"{size}\" font-weight=\"bold\" fill=\"#222\">{}</text>",
+                xml_escape(&text)
+            );
         };
         let _ = write!(out, "<g{}>", id("legend"));
         let mut y = self.frame[1] + line;
@@ -890,6 +914,16 @@ mod tests {
     fn classes() {
         assert_eq!([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0].map(missing_class), [0, 1, 2, 3, 3, 4, 4]);
         assert_eq!([0.0, 0.1, 0.25, 0.5, 0.7, 1.0].map(uncovered_class), [0, 1, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn legend_text_fits() {
+        assert_eq!(fit("short", 10.0, 100.0), (10.0, "short".to_owned()));
+        let (size, text) = fit("Sub-district community service centre (2,000)", 12.0, 200.0);
+        assert!(size < 12.0 && size >= 8.6, "{size}");
+        assert!(text_width(&text, size) <= 200.0, "{text} at {size}");
+        let (_, cut) = fit("社区服务中心(街道级)社区服务中心(街道级)社区服务中心", 12.0, 100.0);
+        assert!(cut.ends_with('…') && text_width(&cut, 12.0 * 0.72) <= 100.0, "{cut}");
     }
 
     #[test]
