@@ -920,7 +920,7 @@ mod tests {
     fn legend_text_fits() {
         assert_eq!(fit("short", 10.0, 100.0), (10.0, "short".to_owned()));
         let (size, text) = fit("Sub-district community service centre (2,000)", 12.0, 200.0);
-        assert!(size < 12.0 && size >= 8.6, "{size}");
+        assert!((8.6..12.0).contains(&size), "{size}");
         assert!(text_width(&text, size) <= 200.0, "{text} at {size}");
         let (_, cut) = fit("社区服务中心(街道级)社区服务中心(街道级)社区服务中心", 12.0, 100.0);
         assert!(cut.ends_with('…') && text_width(&cut, 12.0 * 0.72) <= 100.0, "{cut}");
