@@ -315,7 +315,7 @@ pub struct GapsSummary {
 }
 
 /// One of the largest gap areas, as listed in summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct LargestGap {
     /// Category id.
     pub category: String,

@@ -142,7 +142,7 @@ pub struct IndicatorSummary {
 }
 
 /// Two zones that hold points strictly inside both.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Overlap {
     /// The first zone (file order), which got the points.
     pub zone: String,

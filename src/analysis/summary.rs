@@ -57,7 +57,7 @@ pub struct CategorySummary {
 }
 
 /// The network part of the summary.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct NetworkSummary {
     /// Features in the network layer.
     pub features: usize,

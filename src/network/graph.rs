@@ -61,7 +61,7 @@ use super::{Direction, Link, NetworkOptions, WalkingNetwork};
 use crate::error::{Error, Result};
 
 /// What building the network found and dropped (written into summary.json's `network`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BuildReport {
     /// Input polylines.
     pub lines: usize,

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use geo::{Geometry, MultiPolygon};
 use serde::Deserialize;
 
+use crate::analysis::NetworkSummary;
+use crate::analysis::gaps::LargestGap;
+use crate::analysis::indicators::Overlap;
 use crate::error::{Error, Location, Result};
 use crate::io::geojson_read::read_geojson_fields;
 use crate::io::layer::{Layer, RawFeature, Value};
@@ -72,41 +75,6 @@ pub struct InputIn {
     pub crs: String,
 }
 
-/// The network block of summary.json.
-#[derive(Debug, Clone, Deserialize)]
-pub struct NetworkIn {
-    /// Lines skipped as not walkable.
-    #[serde(default)]
-    pub not_walkable: usize,
-    /// Nodes kept.
-    #[serde(default)]
-    pub nodes: usize,
-    /// Edges kept.
-    #[serde(default)]
-    pub edges: usize,
-    /// Components dropped.
-    #[serde(default)]
-    pub components_dropped: usize,
-    /// Nodes dropped with them.
-    #[serde(default)]
-    pub nodes_dropped: usize,
-    /// Edges dropped with them.
-    #[serde(default)]
-    pub edges_dropped: usize,
-    /// Smallest component kept.
-    #[serde(default)]
-    pub min_component: usize,
-    /// Snap distance, metres.
-    #[serde(default)]
-    pub max_snap_m: f64,
-    /// Residences off the network.
-    #[serde(default)]
-    pub unreachable_residences: usize,
-    /// Facilities off the network.
-    #[serde(default)]
-    pub unreachable_facilities: usize,
-}
-
 /// An indicator of summary.json's zones block.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IndicatorIn {
@@ -131,17 +99,6 @@ pub struct IndicatorIn {
     pub not_assessed: usize,
 }
 
-/// Two overlapping zones.
-#[derive(Debug, Clone, Deserialize)]
-pub struct OverlapIn {
-    /// The zone points were assigned to.
-    pub zone: String,
-    /// The other zone.
-    pub other: String,
-    /// Points inside both.
-    pub points: usize,
-}
-
 /// The zones block of summary.json.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ZonesIn {
@@ -160,29 +117,10 @@ pub struct ZonesIn {
     pub facilities_unassigned: usize,
     /// Overlapping zones.
     #[serde(default)]
-    pub overlaps: Vec<OverlapIn>,
+    pub overlaps: Vec<Overlap>,
     /// The indicators, in profile order.
     #[serde(default)]
     pub indicators: Vec<IndicatorIn>,
-}
-
-/// One of the largest gap areas.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LargestIn {
-    /// Category id.
-    pub category: String,
-    /// Rank within the category (1 = most residents).
-    pub rank: usize,
-    /// Households in it.
-    pub households: f64,
-    /// Residents in it.
-    pub population: f64,
-    /// Gap cells in it.
-    pub cells: usize,
-    /// Area, m².
-    pub area_m2: f64,
-    /// Centroid, WGS84 lon/lat.
-    pub centroid: [f64; 2],
 }
 
 /// The gaps block of summary.json.
@@ -196,7 +134,7 @@ pub struct GapsIn {
     pub cells: usize,
     /// The largest areas over all categories.
     #[serde(default)]
-    pub largest: Vec<LargestIn>,
+    pub largest: Vec<LargestGap>,
 }
 
 /// The parts of summary.json the report shows.
@@ -264,7 +202,7 @@ pub struct SummaryIn {
     pub unknown_categories: BTreeMap<String, usize>,
     /// The network block.
     #[serde(default)]
-    pub network: Option<NetworkIn>,
+    pub network: Option<NetworkSummary>,
     /// The zones block.
     #[serde(default)]
     pub zones: Option<ZonesIn>,

@@ -530,38 +530,23 @@ fn methods_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: 
         li(out, format!("{}: {} ({})", lang.t("unknown_categories"), lang.count(total as f64), list.join(", ")));
     }
     if let Some(n) = &s.network {
-        if n.unreachable_residences > 0 {
-            li(
-                out,
-                format!(
-                    "{} (> {}): {}",
-                    lang.t("unreachable_res"),
-                    lang.metres(n.max_snap_m),
-                    lang.count(n.unreachable_residences as f64)
-                ),
-            );
+        for (key, count) in
+            [("unreachable_res", n.unreachable_residences), ("unreachable_fac", n.unreachable_facilities)]
+        {
+            if count > 0 {
+                li(out, format!("{} (> {}): {}", lang.t(key), lang.metres(n.max_snap_m), lang.count(count as f64)));
+            }
         }
-        if n.unreachable_facilities > 0 {
-            li(
-                out,
-                format!(
-                    "{} (> {}): {}",
-                    lang.t("unreachable_fac"),
-                    lang.metres(n.max_snap_m),
-                    lang.count(n.unreachable_facilities as f64)
-                ),
-            );
-        }
-        if n.components_dropped > 0 {
+        if n.build.components_dropped > 0 {
             li(
                 out,
                 format!(
                     "{} (< {}): {} — {} / {}",
                     lang.t("components_dropped"),
                     n.min_component,
-                    lang.count(n.components_dropped as f64),
-                    lang.count(n.nodes_dropped as f64),
-                    lang.count(n.edges_dropped as f64)
+                    lang.count(n.build.components_dropped as f64),
+                    lang.count(n.build.nodes_dropped as f64),
+                    lang.count(n.build.edges_dropped as f64)
                 ),
             );
         }
