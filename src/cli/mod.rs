@@ -229,7 +229,7 @@ pub fn run() -> Result<ExitCode> {
         Command::ImportOsm(args) => import_osm::import_osm_command(*args),
         Command::Report(args) => {
             let bars = progress::Bars::new(args.quiet);
-            let (written, warning) = report(&args.out_dir, &args.flags, &bars)?;
+            let (written, warning) = report(&args.out_dir, &args.flags.options()?, &bars)?;
             drop(bars);
             if let Some(warning) = warning {
                 eprintln!("warning: {warning}");
@@ -255,11 +255,10 @@ pub fn run() -> Result<ExitCode> {
 /// map.png could not draw, to print once the progress bars are gone.
 fn report(
     out_dir: &std::path::Path,
-    flags: &ReportFlags,
+    opts: &ReportOptions,
     progress: &dyn lifecircle::progress::Progress,
 ) -> Result<(Vec<PathBuf>, Option<String>)> {
-    let opts = flags.options()?;
-    let made = write_report_with_progress(out_dir, &opts, progress)
+    let made = write_report_with_progress(out_dir, opts, progress)
         .with_context(|| format!("report of {}", out_dir.display()))?;
     Ok((made.written, made.missing_glyphs))
 }
@@ -285,6 +284,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         bail!("--default-households {h} must be a non-negative number");
     }
     lifecircle::analysis::gaps::check_cell_m(args.cell)?;
+    // Parsed before the analysis, so a bad --lang or --map-size fails at once.
     let report_options = args.report.then(|| args.report_flags.options()).transpose()?;
     let profile = StandardProfile::load(&args.standard)?;
     let fields = FieldMap::parse(&args.field)?;
@@ -376,9 +376,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let services_path = services.path.clone();
     let mut report = job.run_inputs_with_progress(Inputs { residences, services, network, zones }, &bars)?;
     let mut report_warning = None;
-    if report_options.is_some() {
+    if let Some(opts) = &report_options {
         let clock = std::time::Instant::now();
-        let (written, warning) = self::report(&args.out, &args.report_flags, &bars)?;
+        let (written, warning) = self::report(&args.out, opts, &bars)?;
         report.written.extend(written);
         report_warning = warning;
         report.timings.push(("report", clock.elapsed(), lifecircle::job::peak_memory()));

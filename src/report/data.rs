@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::analysis::NetworkSummary;
 use crate::analysis::gaps::LargestGap;
 use crate::analysis::indicators::Overlap;
+use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::geojson_read::read_geojson_fields;
 use crate::io::layer::{Layer, RawFeature, Value};
@@ -359,13 +360,18 @@ fn read_layer_fields(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Layer> 
     read_geojson_fields(path, keep)
 }
 
-/// A feature's geometry in WGS84.
-fn wgs84_geometry(layer: &Layer, f: &RawFeature, role: LayerRole, at: &dyn Fn() -> Location) -> Result<Geometry<f64>> {
-    let Some(g) = f.geometry.clone() else {
+/// A feature's geometry (taken out of the feature) in WGS84; `crs` is the layer's
+/// [`effective_crs`], looked up once per layer.
+fn wgs84_geometry(
+    crs: &(Crs, bool),
+    geometry: Option<Geometry<f64>>,
+    role: LayerRole,
+    at: &dyn Fn() -> Location,
+) -> Result<Geometry<f64>> {
+    let Some(g) = geometry else {
         return Err(Error::input(at().field("geometry"), "is null or unreadable"));
     };
-    let (crs, given) = effective_crs(layer, None);
-    geometry_to_wgs84(g, &crs, given, role, at)
+    geometry_to_wgs84(g, &crs.0, crs.1, role, at)
 }
 
 fn number(f: &RawFeature, column: Option<usize>, at: &dyn Fn() -> Location, name: &str) -> Result<Option<f64>> {
@@ -383,7 +389,7 @@ fn text(f: &RawFeature, column: Option<usize>) -> Option<String> {
 fn read_households(path: &Path, summary: &SummaryIn) -> Result<(Vec<ResidencePoint>, Vec<Vec<bool>>)> {
     let ok_names: Vec<String> = summary.categories.iter().map(|(id, _)| format!("ok_{id}")).collect();
     let keep = |name: &str| matches!(name, "id" | "households" | "missing") || ok_names.iter().any(|n| n == name);
-    let layer = read_layer_fields(path, &keep)?;
+    let mut layer = read_layer_fields(path, &keep)?;
     let (hh_col, missing_col, id_col) = (layer.column("households"), layer.column("missing"), layer.column("id"));
     let ok_cols: Vec<Option<usize>> = ok_names.iter().map(|n| layer.column(n)).collect();
     let mut residences = Vec::with_capacity(layer.features.len());
@@ -392,10 +398,11 @@ fn read_households(path: &Path, summary: &SummaryIn) -> Result<(Vec<ResidencePoi
         .iter()
         .map(|(_, c)| if c.radius_m.is_some() { Vec::with_capacity(layer.features.len()) } else { Vec::new() })
         .collect();
-    for f in &layer.features {
+    let crs = effective_crs(&layer, None);
+    for f in &mut layer.features {
         let id = text(f, id_col);
         let at = || Location::file(path).feature(f.index, id.as_deref());
-        let g = wgs84_geometry(&layer, f, LayerRole::Residences, &at)?;
+        let g = wgs84_geometry(&crs, f.geometry.take(), LayerRole::Residences, &at)?;
         let lon_lat = representative_point(&g, LayerRole::Residences, &at)?;
         let households = number(f, hh_col, &at, "households")?.unwrap_or(0.0);
         let missing = number(f, missing_col, &at, "missing")?.unwrap_or(0.0).max(0.0) as u32;
@@ -418,17 +425,18 @@ fn read_households(path: &Path, summary: &SummaryIn) -> Result<(Vec<ResidencePoi
 }
 
 fn read_facilities(path: &Path, summary: &SummaryIn) -> Result<Vec<FacilityPoint>> {
-    let layer = read_layer_fields(path, &|n| matches!(n, "id" | "category"))?;
+    let mut layer = read_layer_fields(path, &|n| matches!(n, "id" | "category"))?;
     let (id_col, cat_col) = (layer.column("id"), layer.column("category"));
     let mut out = Vec::with_capacity(layer.features.len());
-    for f in &layer.features {
+    let crs = effective_crs(&layer, None);
+    for f in &mut layer.features {
         let id = text(f, id_col);
         let at = || Location::file(path).feature(f.index, id.as_deref());
         let cat = text(f, cat_col).ok_or_else(|| Error::input(at().field("category"), "is empty"))?;
         let category = summary.category_index(&cat).ok_or_else(|| {
             Error::input(at().field("category"), format!("'{cat}' is not a category of summary.json"))
         })?;
-        let g = wgs84_geometry(&layer, f, LayerRole::Services, &at)?;
+        let g = wgs84_geometry(&crs, f.geometry.take(), LayerRole::Services, &at)?;
         let lon_lat = representative_point(&g, LayerRole::Services, &at)?;
         out.push(FacilityPoint { lon_lat, category });
     }
@@ -451,21 +459,26 @@ fn read_zones(path: &Path, zones: &ZonesIn) -> Result<Vec<ZoneShape>> {
                 .iter()
                 .any(|id| n.strip_prefix(id).is_some_and(|rest| matches!(rest, "" | "_target" | "_status" | "_note")))
     };
-    let layer = read_layer_fields(path, &keep)?;
+    let mut layer = read_layer_fields(path, &keep)?;
     let (id_col, name_col) = (layer.column("id"), layer.column("name"));
     let mut out = Vec::with_capacity(layer.features.len());
-    for f in &layer.features {
+    // Per indicator: its value, target, status and note columns.
+    let columns: Vec<[Option<usize>; 4]> = ids
+        .iter()
+        .map(|ind| ["", "_target", "_status", "_note"].map(|suffix| layer.column(&format!("{ind}{suffix}"))))
+        .collect();
+    let crs = effective_crs(&layer, None);
+    for f in &mut layer.features {
         let id = text(f, id_col).unwrap_or_else(|| f.index.to_string());
         let at = || Location::file(path).feature(f.index, Some(&id));
-        let shape = multipolygon(wgs84_geometry(&layer, f, LayerRole::Zones, &at)?, &at)?;
+        let shape = multipolygon(wgs84_geometry(&crs, f.geometry.take(), LayerRole::Zones, &at)?, &at)?;
         let mut indicators = Vec::with_capacity(ids.len());
-        for ind in &ids {
-            let col = |suffix: &str| layer.column(&format!("{ind}{suffix}"));
+        for (ind, [value, target, status, note]) in ids.iter().zip(&columns) {
             indicators.push(ZoneIndicator {
-                value: number(f, col(""), &at, ind)?,
-                target: number(f, col("_target"), &at, &format!("{ind}_target"))?,
-                status: text(f, col("_status")).unwrap_or_else(|| "not_assessed".to_owned()),
-                note: text(f, col("_note")),
+                value: number(f, *value, &at, ind)?,
+                target: number(f, *target, &at, &format!("{ind}_target"))?,
+                status: text(f, *status).unwrap_or_else(|| "not_assessed".to_owned()),
+                note: text(f, *note),
             });
         }
         let verdict = if indicators.iter().any(|i| i.status == "fail") {
@@ -482,11 +495,12 @@ fn read_zones(path: &Path, zones: &ZonesIn) -> Result<Vec<ZoneShape>> {
 
 fn read_gap_areas(path: &Path, summary: &SummaryIn) -> Result<Vec<GapAreaShape>> {
     let keep = |n: &str| matches!(n, "kind" | "category" | "rank" | "population");
-    let layer = read_layer_fields(path, &keep)?;
+    let mut layer = read_layer_fields(path, &keep)?;
     let col = |n: &str| layer.column(n);
     let (kind_col, cat_col, rank_col, pop_col) = (col("kind"), col("category"), col("rank"), col("population"));
     let mut out = Vec::new();
-    for f in &layer.features {
+    let crs = effective_crs(&layer, None);
+    for f in &mut layer.features {
         if text(f, kind_col).as_deref() != Some("area") {
             continue;
         }
@@ -497,7 +511,7 @@ fn read_gap_areas(path: &Path, summary: &SummaryIn) -> Result<Vec<GapAreaShape>>
         })?;
         let rank = number(f, rank_col, &at, "rank")?.unwrap_or(0.0) as usize;
         let population = number(f, pop_col, &at, "population")?.unwrap_or(0.0);
-        let shape = multipolygon(wgs84_geometry(&layer, f, LayerRole::Zones, &at)?, &at)?;
+        let shape = multipolygon(wgs84_geometry(&crs, f.geometry.take(), LayerRole::Zones, &at)?, &at)?;
         out.push(GapAreaShape { category, rank, population, shape });
     }
     Ok(out)

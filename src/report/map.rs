@@ -866,8 +866,7 @@ fn residence_marks(
     let key = |m: &[f64; 2]| (((m[0] - lo[0]) / side).floor() as i64, ((m[1] - lo[1]) / side).floor() as i64);
     // Cell → (households, households × missing, uncovered households per category).
     let mut cells: std::collections::BTreeMap<(i64, i64), (f64, f64, Vec<f64>)> = Default::default();
-    for (r, m) in data.residences.iter().zip(&metres).enumerate().map(|(i, (r, m))| ((i, r), m)) {
-        let (i, res) = r;
+    for (i, (res, m)) in data.residences.iter().zip(&metres).enumerate() {
         let e = cells.entry(key(m)).or_insert_with(|| (0.0, 0.0, vec![0.0; n_cat]));
         let hh = res.households.max(0.0);
         e.0 += hh;
