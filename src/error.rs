@@ -99,6 +99,29 @@ pub enum Error {
     /// A map could not be drawn (an SVG that cannot be read, an image size that cannot be made).
     #[error("cannot draw the map: {0}")]
     Render(String),
+    /// An output would replace one of the run's inputs (the same path, a link to it, or the same
+    /// file under another name).
+    #[error(
+        "{output}: this output would replace the input {input} ({how}); nothing was written: choose another output folder"
+    )]
+    OutputIsInput {
+        /// The output file.
+        output: PathBuf,
+        /// The input it would replace.
+        input: PathBuf,
+        /// How the two are the same file ("the same path", "a hard link to it", ...).
+        how: &'static str,
+    },
+    /// Another run holds the output folder's lock.
+    #[error(
+        "{dir}: another lifecircle run is writing to this folder (it holds {lock}); wait for it or choose another output folder"
+    )]
+    Busy {
+        /// The output folder.
+        dir: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
 }
 
 impl Error {

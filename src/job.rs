@@ -14,9 +14,11 @@ use crate::io::load::{
     ResidenceOptions, effective_crs, facilities_with_progress, network_with_progress, residences_with_progress,
     zones_with_progress,
 };
-use crate::io::write::{Extras, WriteOptions, write_outputs_with_progress};
+use crate::io::output::{ManifestMode, OutputDir};
+use crate::io::write::{Extras, WriteOptions, output_names, write_outputs_into};
 use crate::io::{FieldMap, Layer};
 use crate::progress::{NoProgress, Progress, Step};
+use crate::report::{REPORT_OUTPUTS, ReportOptions, ReportOutput, write_report_into};
 use crate::standards::StandardProfile;
 
 /// Everything an analysis run needs besides its two input layers.
@@ -58,6 +60,14 @@ pub struct Job {
     pub attribution: Vec<String>,
     /// Output folder.
     pub out_dir: PathBuf,
+    /// Also write the committee report (report.html, map.svg, map.png) with these options, as
+    /// part of the same all-or-nothing set of outputs.
+    pub report: Option<ReportOptions>,
+    /// Remove the files an earlier run wrote into `out_dir` that this run does not write
+    /// (`--clean`; see [`crate::io::output`]).
+    pub clean: bool,
+    /// Files the run reads besides its layers (a TOML profile, say): no output may replace them.
+    pub extra_inputs: Vec<PathBuf>,
 }
 
 /// The layers of one run.
@@ -85,6 +95,14 @@ pub struct JobReport {
     pub timings: Vec<(&'static str, std::time::Duration, Option<u64>)>,
     /// The steps within "analyse" (projection, searches, network build...) with their wall time.
     pub analysis_steps: Vec<(&'static str, std::time::Duration)>,
+    /// What the report step made, when [`Job::report`] asked for it.
+    pub report: Option<ReportOutput>,
+    /// Files an earlier run left in the output folder that this run did not write (to warn about).
+    pub stale: Vec<PathBuf>,
+    /// Files of an earlier run removed because of [`Job::clean`].
+    pub removed: Vec<PathBuf>,
+    /// Temporary files or folders of an interrupted earlier run that were removed.
+    pub leftovers_removed: usize,
 }
 
 /// The process's peak resident memory so far in bytes (Linux `VmHWM`), if known.
@@ -116,6 +134,9 @@ impl Job {
             cell_shape: CellShape::default(),
             attribution: Vec::new(),
             out_dir: out_dir.to_path_buf(),
+            report: None,
+            clean: false,
+            extra_inputs: Vec::new(),
         }
     }
 
@@ -185,6 +206,19 @@ impl Job {
                 return Err(crate::error::Error::Option("--grid and --zones cannot be used together".into()));
             }
         }
+        // The output folder is locked and checked against every input before any work is done.
+        let mut input_paths: Vec<PathBuf> = [Some(&residences), Some(&services), network.as_ref(), zones.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|l| l.path.clone())
+            .collect();
+        input_paths.extend(self.extra_inputs.iter().cloned());
+        let mut out = OutputDir::open(&self.out_dir, "analyze", &input_paths, ManifestMode::Replace)?;
+        let with_catchments = network.is_some() && self.catchments != CatchmentMode::None;
+        out.check_names(&output_names(&self.write, with_catchments, true, true))?;
+        if self.report.is_some() {
+            out.check_names(&REPORT_OUTPUTS)?;
+        }
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &'static str, timings: &mut Vec<_>| {
@@ -241,8 +275,27 @@ impl Job {
         drop(step);
         lap("zones", &mut timings);
         let extras = Extras { catchments: catchments.as_deref(), zones: Some(&zones), gaps: Some(&gaps) };
-        let written = write_outputs_with_progress(&analysis, &summary, extras, &self.out_dir, &self.write, progress)?;
+        write_outputs_into(&analysis, &summary, extras, &mut out, &self.write, progress)?;
         lap("write", &mut timings);
-        Ok(JobReport { summary, written, timings, analysis_steps: analysis.steps.clone() })
+        let report = match &self.report {
+            Some(opts) => {
+                let staged = out.staged().to_path_buf();
+                let made = write_report_into(&staged, &mut out, opts, progress)?;
+                lap("report", &mut timings);
+                Some(made)
+            }
+            None => None,
+        };
+        let done = out.commit(self.clean)?;
+        Ok(JobReport {
+            summary,
+            written: done.written,
+            timings,
+            analysis_steps: analysis.steps.clone(),
+            report,
+            stale: done.stale,
+            removed: done.removed,
+            leftovers_removed: done.leftovers_removed,
+        })
     }
 }

@@ -321,7 +321,11 @@ mod tests {
             let r = Recorder::default();
             let import = crate::osm::import_osm_with_progress(&path(file), &Default::default(), &r).unwrap();
             let dir = tempfile::tempdir().unwrap();
-            import.write_geojson_with_progress(dir.path(), &r).unwrap();
+            let mut out =
+                crate::io::output::OutputDir::open(dir.path(), "test", &[], crate::io::output::ManifestMode::Replace)
+                    .unwrap();
+            import.write_geojson_into(&mut out, &r).unwrap();
+            out.commit(false).unwrap();
             let steps = r.steps();
             assert_complete(&steps);
             let size = std::fs::metadata(path(file)).unwrap().len();

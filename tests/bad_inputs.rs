@@ -263,7 +263,11 @@ fn the_valid_companion_files_run_cleanly() {
     assert_eq!(summary["network"]["unreachable_residences"], 0, "{summary}");
     let hidden: Vec<_> = files_under(&out)
         .into_iter()
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.contains(".tmp")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| (n.starts_with('.') || n.contains(".tmp")) && n != lifecircle::io::output::MANIFEST)
+        })
         .collect();
     assert!(hidden.is_empty(), "temporary files left in --out: {hidden:?}");
     assert!(before == snapshot(&[&residences, &services, &network]), "the valid inputs were modified");

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Args;
 
+use lifecircle::io::output::{ManifestMode, OutputDir};
 use lifecircle::io::{Layer, ReadOptions, read_layer_with_progress};
 use lifecircle::osm::residences::{DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD};
 use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm_with_progress};
@@ -50,6 +51,10 @@ pub struct ImportOsmArgs {
     /// Print the built-in tag → category table (a starting point for --mapping) and exit.
     #[arg(long)]
     pub print_mapping: bool,
+    /// Remove the files an earlier run wrote into --out that this run does not write (never an
+    /// input, never a file the folder's manifest does not list).
+    #[arg(long)]
+    pub clean: bool,
     /// Print nothing but errors (no progress bars either; they are drawn only when stderr is a
     /// terminal).
     #[arg(long, short)]
@@ -79,6 +84,14 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
         admin_level: args.admin_level,
     };
     let started = std::time::Instant::now();
+    // The output folder is locked and checked against the inputs before the extract is read.
+    let inputs: Vec<PathBuf> = [Some(pbf), args.population.as_deref(), args.mapping.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(Path::to_path_buf)
+        .collect();
+    let mut out = OutputDir::open(&args.out, "import-osm", &inputs, ManifestMode::Replace)?;
+    out.check_names(&lifecircle::osm::OUTPUT_NAMES)?;
     let bars = Bars::new(args.quiet);
     let mut import = import_osm_with_progress(pbf, &opts, &bars)?;
     if let Some(path) = &args.population {
@@ -86,8 +99,11 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
         let _step = Step::begin(&bars, "allocating population", None);
         import.allocate_population(&layer, &args.population_field)?;
     }
-    let written = import.write_geojson_with_progress(&args.out, &bars)?;
+    import.write_geojson_into(&mut out, &bars)?;
+    let done = out.commit(args.clean)?;
+    let written = done.written;
     drop(bars);
+    super::warn_earlier_files(&done.stale, &done.removed, done.leftovers_removed, args.quiet);
     if !args.quiet {
         print!("{}", import.report());
         println!("\nwrote {} files in {:.2} s:", written.len(), started.elapsed().as_secs_f64());

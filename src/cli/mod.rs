@@ -81,6 +81,10 @@ struct ReportArgs {
     out_dir: PathBuf,
     #[command(flatten)]
     flags: ReportFlags,
+    /// Remove the files of earlier runs that the folder's manifest names as no longer part of
+    /// its results (never an input, never a file no manifest lists).
+    #[arg(long)]
+    clean: bool,
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     quiet: bool,
@@ -212,6 +216,10 @@ struct AnalyzeArgs {
     /// Print the wall time of each step on stderr.
     #[arg(long)]
     timings: bool,
+    /// Remove the files an earlier run wrote into --out that this run does not write (named in
+    /// a warning otherwise; never an input, never a file the folder's manifest does not list).
+    #[arg(long)]
+    clean: bool,
 }
 
 /// Runs the command line; errors are printed by `main` with exit status 2.
@@ -229,13 +237,15 @@ pub fn run() -> Result<ExitCode> {
         Command::ImportOsm(args) => import_osm::import_osm_command(*args),
         Command::Report(args) => {
             let bars = progress::Bars::new(args.quiet);
-            let (written, warning) = report(&args.out_dir, &args.flags.options()?, &bars)?;
+            let made = write_report_with_progress(&args.out_dir, &args.flags.options()?, args.clean, &bars)
+                .with_context(|| format!("report of {}", args.out_dir.display()))?;
             drop(bars);
-            if let Some(warning) = warning {
+            if let Some(warning) = &made.missing_glyphs {
                 eprintln!("warning: {warning}");
             }
+            warn_earlier_files(&made.stale, &made.removed, 0, args.quiet);
             if !args.quiet {
-                print_written(&written, &args.out_dir);
+                print_written(&made.written, &args.out_dir);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -251,16 +261,28 @@ pub fn run() -> Result<ExitCode> {
     }
 }
 
-/// Writes the report of `out_dir`; returns the files written and a warning about characters
-/// map.png could not draw, to print once the progress bars are gone.
-fn report(
-    out_dir: &std::path::Path,
-    opts: &ReportOptions,
-    progress: &dyn lifecircle::progress::Progress,
-) -> Result<(Vec<PathBuf>, Option<String>)> {
-    let made = write_report_with_progress(out_dir, opts, progress)
-        .with_context(|| format!("report of {}", out_dir.display()))?;
-    Ok((made.written, made.missing_glyphs))
+/// Warns about the files an earlier run left beside the new results, says which `--clean`
+/// removed and how many leftovers of an interrupted run were removed.
+pub(crate) fn warn_earlier_files(stale: &[PathBuf], removed: &[PathBuf], leftovers: usize, quiet: bool) {
+    let list = |files: &[PathBuf]| {
+        let names: Vec<String> =
+            files.iter().take(10).map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect();
+        let more = if files.len() > 10 { format!(" and {} more", files.len() - 10) } else { String::new() };
+        format!("{}{more}", names.join(", "))
+    };
+    if !stale.is_empty() {
+        eprintln!(
+            "warning: {} files of an earlier run are still in the output folder but were not written by this run: {} (--clean removes them)",
+            stale.len(),
+            list(stale)
+        );
+    }
+    if !quiet && !removed.is_empty() {
+        eprintln!("removed {} files of an earlier run (--clean): {}", removed.len(), list(removed));
+    }
+    if !quiet && leftovers > 0 {
+        eprintln!("removed {leftovers} temporary files or folders left by an interrupted run");
+    }
 }
 
 fn print_written(written: &[PathBuf], dir: &std::path::Path) {
@@ -371,22 +393,21 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     };
     job.write = WriteOptions { formats, out_crs };
     job.attribution = args.attribution.clone();
+    job.report = report_options;
+    job.clean = args.clean;
+    let profile_file = std::path::Path::new(&args.standard);
+    if profile_file.is_file() {
+        job.extra_inputs.push(profile_file.to_path_buf());
+    }
     let read_time = started.elapsed();
     let read_peak = lifecircle::job::peak_memory();
     let services_path = services.path.clone();
-    let mut report = job.run_inputs_with_progress(Inputs { residences, services, network, zones }, &bars)?;
-    let mut report_warning = None;
-    if let Some(opts) = &report_options {
-        let clock = std::time::Instant::now();
-        let (written, warning) = self::report(&args.out, opts, &bars)?;
-        report.written.extend(written);
-        report_warning = warning;
-        report.timings.push(("report", clock.elapsed(), lifecircle::job::peak_memory()));
-    }
+    let report = job.run_inputs_with_progress(Inputs { residences, services, network, zones }, &bars)?;
     drop(bars);
-    if let Some(warning) = report_warning {
+    if let Some(warning) = report.report.as_ref().and_then(|r| r.missing_glyphs.as_ref()) {
         eprintln!("warning: {warning}");
     }
+    warn_earlier_files(&report.stale, &report.removed, report.leftovers_removed, args.quiet);
     if args.timings {
         let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));
         eprintln!("timings: read {:.2} s{}", read_time.as_secs_f64(), mb(read_peak));

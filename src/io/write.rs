@@ -21,7 +21,7 @@ use crate::analysis::{Analysis, Summary, TIERS, round_decimetre};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::io::layer::Value;
-use crate::io::output::OutputDir;
+use crate::io::output::{ManifestMode, OutputDir, create_new};
 use crate::io::shapefile::{FieldKind, ShpField, write_point_shapefile};
 use crate::network::Snap;
 use crate::progress::{NoProgress, Progress, Step};
@@ -545,7 +545,7 @@ fn coord_decimals(crs: &Crs) -> usize {
 /// Creates `path` and writes the opening of a GeoJSON FeatureCollection up to its first
 /// feature (with a `crs` member when `crs` is not WGS84).
 fn create_collection(path: &Path, crs: &Crs) -> Result<BufWriter<File>> {
-    let file = File::create(path).map_err(werr(path))?;
+    let file = create_new(path)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut head = String::from(r#"{"type":"FeatureCollection","#);
     if let Some(urn) = crs.ogc_urn() {
@@ -658,7 +658,7 @@ pub fn write_csv(table: &Table, path: &Path, crs: &Crs) -> Result<()> {
 
 /// [`write_csv`], advancing `step` by the rows written.
 fn csv_reporting(table: &Table, path: &Path, crs: &Crs, step: &Step) -> Result<()> {
-    let file = File::create(path).map_err(werr(path))?;
+    let file = create_new(path)?;
     let mut buf = BufWriter::with_capacity(1 << 20, file);
     buf.write_all(b"\xEF\xBB\xBF").map_err(werr(path))?;
     let csv_err = |e: csv::Error| Error::Write { path: path.into(), cause: std::io::Error::other(e) };
@@ -680,8 +680,8 @@ fn csv_reporting(table: &Table, path: &Path, crs: &Crs, step: &Step) -> Result<(
                     Cell::Null => {}
                     Cell::Bool(b) => c.push_str(if *b { "true" } else { "false" }),
                     Cell::Number(x) => push_number(&mut c, *x),
-                    Cell::Str(t) => c.push_str(t),
-                    Cell::Owned(t) => c.push_str(t),
+                    Cell::Str(t) => push_csv_text(&mut c, t),
+                    Cell::Owned(t) => push_csv_text(&mut c, t),
                 }
                 cells.push(c);
             }
@@ -701,6 +701,16 @@ fn csv_reporting(table: &Table, path: &Path, crs: &Crs, step: &Step) -> Result<(
     })?;
     buf.flush().map_err(werr(path))?;
     Ok(())
+}
+
+/// Appends a CSV text cell: text that a spreadsheet would run as a formula (it begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, which Excel and LibreOffice
+/// show as text and do not run. Numbers are written by [`push_number`] and never changed.
+fn push_csv_text(s: &mut String, text: &str) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        s.push('\'');
+    }
+    s.push_str(text);
 }
 
 /// Writes a table as a point shapefile (representative points) with .prj and .cpg.
@@ -758,12 +768,12 @@ fn write_layer(
     progress: &dyn Progress,
 ) -> Result<()> {
     let step = |ext: &str| Step::begin(progress, &format!("writing {stem}.{ext}"), Some(table.rows as u64));
-    geojson_reporting(table, &out.file(&format!("{stem}.geojson")), &opts.out_crs, &step("geojson"))?;
+    geojson_reporting(table, &out.file(&format!("{stem}.geojson"))?, &opts.out_crs, &step("geojson"))?;
     if opts.formats.contains(&OutputFormat::Csv) {
-        csv_reporting(table, &out.file(&format!("{stem}.csv")), &opts.out_crs, &step("csv"))?;
+        csv_reporting(table, &out.file(&format!("{stem}.csv"))?, &opts.out_crs, &step("csv"))?;
     }
     if opts.formats.contains(&OutputFormat::Shp) {
-        shp_reporting(table, &out.shapefile(stem), &opts.out_crs, &step("shp"))?;
+        shp_reporting(table, &out.shapefile(stem)?, &opts.out_crs, &step("shp"))?;
     }
     Ok(())
 }
@@ -781,7 +791,8 @@ pub struct Extras<'a> {
 
 /// Writes households, facilities (in every requested format), catchments.geojson (when there
 /// are catchments), zones.geojson and zones.csv (when there are zones), gaps.geojson (when
-/// given) and summary.json into `dir`, atomically. Returns the files written.
+/// given) and summary.json into `dir`, atomically, refusing to replace any input the summary
+/// names. Returns the files written.
 pub fn write_outputs(
     a: &Analysis,
     summary: &Summary,
@@ -789,42 +800,70 @@ pub fn write_outputs(
     dir: &Path,
     opts: &WriteOptions,
 ) -> Result<Vec<PathBuf>> {
-    write_outputs_with_progress(a, summary, extras, dir, opts, &NoProgress)
+    let inputs: Vec<PathBuf> = summary.inputs.iter().map(|i| PathBuf::from(&i.path)).collect();
+    let mut out = OutputDir::open(dir, "analyze", &inputs, ManifestMode::Replace)?;
+    write_outputs_into(a, summary, extras, &mut out, opts, &NoProgress)?;
+    Ok(out.commit(false)?.written)
 }
 
-/// [`write_outputs`], reporting each file written as a step "writing <file>" (rows) to `progress`.
-pub(crate) fn write_outputs_with_progress(
+/// The names [`write_outputs_into`] writes for these options (for the early input check).
+pub fn output_names(opts: &WriteOptions, catchments: bool, zones: bool, gaps: bool) -> Vec<String> {
+    let mut names = Vec::new();
+    for stem in ["households", "facilities"] {
+        names.push(format!("{stem}.geojson"));
+        if opts.formats.contains(&OutputFormat::Csv) {
+            names.push(format!("{stem}.csv"));
+        }
+        if opts.formats.contains(&OutputFormat::Shp) {
+            names.extend(["shp", "shx", "dbf", "prj", "cpg"].map(|ext| format!("{stem}.{ext}")));
+        }
+    }
+    if catchments {
+        names.push("catchments.geojson".into());
+    }
+    if zones {
+        names.extend(["zones.geojson".into(), "zones.csv".into()]);
+    }
+    if gaps {
+        names.push("gaps.geojson".into());
+    }
+    names.push("summary.json".into());
+    names
+}
+
+/// Writes every output layer and summary.json into the staging folder of `out` (see
+/// [`write_outputs`]), reporting each file as a step "writing <file>" (rows) to `progress`; the
+/// caller commits.
+pub fn write_outputs_into(
     a: &Analysis,
     summary: &Summary,
     extras: Extras,
-    dir: &Path,
+    out: &mut OutputDir,
     opts: &WriteOptions,
     progress: &dyn Progress,
-) -> Result<Vec<PathBuf>> {
-    let mut out = OutputDir::create(dir)?;
-    write_layer(&mut out, "households", &household_table(a), opts, progress)?;
-    write_layer(&mut out, "facilities", &facility_table(a), opts, progress)?;
+) -> Result<()> {
+    write_layer(out, "households", &household_table(a), opts, progress)?;
+    write_layer(out, "facilities", &facility_table(a), opts, progress)?;
     let step = |name: &str, rows: usize| Step::begin(progress, &format!("writing {name}"), Some(rows as u64));
     if let Some(catchments) = extras.catchments {
         let table = catchment_table(a, catchments);
         let step = step("catchments.geojson", table.rows);
-        geojson_reporting(&table, &out.file("catchments.geojson"), &opts.out_crs, &step)?;
+        geojson_reporting(&table, &out.file("catchments.geojson")?, &opts.out_crs, &step)?;
     }
     if let Some(zones) = extras.zones {
         let table = zone_table(a, zones);
-        geojson_reporting(&table, &out.file("zones.geojson"), &opts.out_crs, &step("zones.geojson", table.rows))?;
-        csv_reporting(&table, &out.file("zones.csv"), &opts.out_crs, &step("zones.csv", table.rows))?;
+        geojson_reporting(&table, &out.file("zones.geojson")?, &opts.out_crs, &step("zones.geojson", table.rows))?;
+        csv_reporting(&table, &out.file("zones.csv")?, &opts.out_crs, &step("zones.csv", table.rows))?;
     }
     if let Some(gaps) = extras.gaps {
         let step = step("gaps.geojson", gaps.areas.len() + gaps.cells.len());
-        gaps::gaps_reporting(a, gaps, &out.file("gaps.geojson"), &opts.out_crs, &step)?;
+        gaps::gaps_reporting(a, gaps, &out.file("gaps.geojson")?, &opts.out_crs, &step)?;
     }
-    let spath = out.file("summary.json");
+    let spath = out.file("summary.json")?;
     let mut text = serde_json::to_string_pretty(summary)
         .map_err(|e| Error::Write { path: spath.clone(), cause: std::io::Error::other(e) })?;
     text.push('\n');
-    std::fs::write(&spath, text).map_err(werr(&spath))?;
-    out.commit()
+    create_new(&spath)?.write_all(text.as_bytes()).map_err(werr(&spath))
 }
 
 #[cfg(test)]
@@ -847,6 +886,27 @@ mod tests {
                 assert_eq!(s, want, "{x} with {d} decimals");
             }
         }
+    }
+
+    #[test]
+    fn csv_text_that_looks_like_a_formula_is_quoted_and_numbers_are_not() {
+        for (text, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("110108001001", "110108001001"),
+            ("社区-1", "社区-1"),
+            ("", ""),
+        ] {
+            let mut s = String::new();
+            push_csv_text(&mut s, text);
+            assert_eq!(s, want, "{text}");
+        }
+        let mut s = String::new();
+        push_number(&mut s, -2.5);
+        assert_eq!(s, "-2.5", "numbers stay numbers");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub use xml::{read_xml, write_xml};
 
 use crate::error::{Error, Location, Result};
 use crate::io::load::{LayerRole, effective_crs, geometry_to_wgs84};
-use crate::io::output::OutputDir;
+use crate::io::output::{ManifestMode, OutputDir};
 use crate::io::{Layer, RawFeature, Value as FieldValue};
 use crate::progress::{NoProgress, Progress, Step};
 use residences::round_to;
@@ -530,23 +530,26 @@ impl OsmImport {
     }
 
     /// Writes residences.geojson, services.geojson, network.geojson and (when there are zones)
-    /// zones.geojson into `dir`, atomically; returns the paths written.
+    /// zones.geojson into `dir`, atomically, refusing to replace the extract; returns the paths
+    /// written.
     pub fn write_geojson(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        self.write_geojson_with_progress(dir, &NoProgress)
+        let mut out = OutputDir::open(dir, "import-osm", std::slice::from_ref(&self.path), ManifestMode::Replace)?;
+        self.write_geojson_into(&mut out, &NoProgress)?;
+        Ok(out.commit(false)?.written)
     }
 
-    /// [`OsmImport::write_geojson`], reporting each file as a step "writing <file>" (features)
-    /// to `progress`.
-    pub fn write_geojson_with_progress(&self, dir: &Path, progress: &dyn Progress) -> Result<Vec<PathBuf>> {
-        let mut out = OutputDir::create(dir)?;
+    /// Writes the layers of [`OsmImport::write_geojson`] into the staging folder of `out`,
+    /// reporting each file as a step "writing <file>" (features) to `progress`; the caller
+    /// commits.
+    pub fn write_geojson_into(&self, out: &mut OutputDir, progress: &dyn Progress) -> Result<()> {
         let p = progress;
-        write_collection(&out.file("residences.geojson"), "residences", &self.residences, residence_feature, p)?;
-        write_collection(&out.file("services.geojson"), "services", &self.services, service_feature, p)?;
-        write_collection(&out.file("network.geojson"), "network", &self.network, segment_feature, p)?;
+        write_collection(&out.file("residences.geojson")?, "residences", &self.residences, residence_feature, p)?;
+        write_collection(&out.file("services.geojson")?, "services", &self.services, service_feature, p)?;
+        write_collection(&out.file("network.geojson")?, "network", &self.network, segment_feature, p)?;
         if !self.zones.is_empty() {
-            write_collection(&out.file("zones.geojson"), "zones", &self.zones, zone_feature, p)?;
+            write_collection(&out.file("zones.geojson")?, "zones", &self.zones, zone_feature, p)?;
         }
-        out.commit()
+        Ok(())
     }
 
     /// The residences, services and network as in-memory layers (WGS84, the same fields as the
@@ -790,6 +793,9 @@ fn write_collection<T: Sync>(
     feature_collection_reporting(path, name, ATTRIBUTION, items, feature, &step)
 }
 
+/// The files an import writes (zones.geojson only when the extract has zones).
+pub const OUTPUT_NAMES: [&str; 4] = ["residences.geojson", "services.geojson", "network.geojson", "zones.geojson"];
+
 /// Writes `items` as a GeoJSON FeatureCollection with a `name` and an `attribution` member, one
 /// feature per line (valid JSON that diffs well), as import-osm writes its layers. Features are
 /// formatted by `feature` in parallel, in chunks written in order (the same bytes for any
@@ -816,7 +822,7 @@ fn feature_collection_reporting<T: Sync>(
 ) -> Result<()> {
     use std::io::Write as _;
     let write_error = |cause| Error::Write { path: path.into(), cause };
-    let file = std::fs::File::create(path).map_err(write_error)?;
+    let file = crate::io::output::create_new(path)?;
     let mut w = std::io::BufWriter::new(file);
     let head = format!(
         "{{\"type\":\"FeatureCollection\",\"name\":{},\"attribution\":{},\"features\":[\n",

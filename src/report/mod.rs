@@ -7,6 +7,7 @@ pub mod html;
 pub mod i18n;
 pub mod map;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub use data::ReportData;
@@ -14,7 +15,7 @@ pub use i18n::Lang;
 pub use map::{MAX_POINTS, MapOptions, MapScene};
 
 use crate::error::{Error, Result};
-use crate::io::output::OutputDir;
+use crate::io::output::{ManifestMode, OutputDir, create_new};
 use crate::progress::{NoProgress, Progress, Step};
 use crate::render::png::{FontSet, embedded_font, svg_to_png};
 
@@ -66,18 +67,53 @@ pub struct ReportOutput {
     pub cell_side_m: Option<f64>,
     /// A warning naming the characters map.png draws as boxes (no font has them), if any.
     pub missing_glyphs: Option<String>,
+    /// Files of earlier runs left in the folder (see [`crate::io::output::Committed`]).
+    pub stale: Vec<PathBuf>,
+    /// Files of earlier runs removed (`clean`).
+    pub removed: Vec<PathBuf>,
 }
+
+/// The files of an output folder the report reads.
+pub const REPORT_INPUTS: [&str; 5] =
+    ["summary.json", "households.geojson", "facilities.geojson", "zones.geojson", "gaps.geojson"];
+
+/// The files the report writes.
+pub const REPORT_OUTPUTS: [&str; 3] = ["report.html", "map.svg", "map.png"];
 
 /// Reads the output folder `dir` and writes report.html, map.svg and map.png into it
 /// (atomically: all three appear together or none).
 pub fn write_report(dir: &Path, opts: &ReportOptions) -> Result<ReportOutput> {
-    write_report_with_progress(dir, opts, &NoProgress)
+    write_report_with_progress(dir, opts, false, &NoProgress)
 }
 
-/// [`write_report`], telling `progress` when it reads the folder and when it draws.
-pub fn write_report_with_progress(dir: &Path, opts: &ReportOptions, progress: &dyn Progress) -> Result<ReportOutput> {
+/// [`write_report`], telling `progress` when it reads the folder and when it draws; with
+/// `clean`, files of earlier runs that the folder's manifest no longer counts are removed.
+pub fn write_report_with_progress(
+    dir: &Path,
+    opts: &ReportOptions,
+    clean: bool,
+    progress: &dyn Progress,
+) -> Result<ReportOutput> {
+    let inputs: Vec<PathBuf> = REPORT_INPUTS.iter().map(|n| dir.join(n)).collect();
+    let mut out = OutputDir::open(dir, "report", &inputs, ManifestMode::Extend)?;
+    let mut made = write_report_into(dir, &mut out, opts, progress)?;
+    let done = out.commit(clean)?;
+    (made.written, made.stale, made.removed) = (done.written, done.stale, done.removed);
+    Ok(made)
+}
+
+/// Reads the analysis's files from `read_from` (an output folder, or the staging folder of the
+/// run that is writing it) and writes report.html, map.svg and map.png into the staging folder
+/// of `out`; the caller commits. `written` holds the files' final paths.
+pub fn write_report_into(
+    read_from: &Path,
+    out: &mut OutputDir,
+    opts: &ReportOptions,
+    progress: &dyn Progress,
+) -> Result<ReportOutput> {
+    out.check_names(&REPORT_OUTPUTS)?;
     let step = Step::begin(progress, "reading the outputs for the report", None);
-    let data = ReportData::read(dir)?;
+    let data = ReportData::read(read_from)?;
     drop(step);
     let _step = Step::begin(progress, "drawing report.html, map.svg and map.png", None);
     let html_scene = MapScene::new(
@@ -91,19 +127,21 @@ pub fn write_report_with_progress(dir: &Path, opts: &ReportOptions, progress: &d
     );
     let svg = scene.to_svg(false);
     let png = svg_to_png(&svg, opts.map_size.0, opts.map_size.1, &FontSet::with_system_fonts())?;
-    let mut out = OutputDir::create(dir)?;
-    let write =
-        |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).map_err(|cause| Error::Write { path, cause });
-    write(out.file("report.html"), page.as_bytes())?;
-    write(out.file("map.svg"), format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n").as_bytes())?;
-    write(out.file("map.png"), &png.bytes)?;
-    let written = out.commit()?;
+    let svg = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n");
+    let mut written = Vec::new();
+    for (name, bytes) in REPORT_OUTPUTS.iter().zip([page.as_bytes(), svg.as_bytes(), &png.bytes]) {
+        let path = out.file(name)?;
+        create_new(&path)?.write_all(bytes).map_err(|cause| Error::Write { path, cause })?;
+        written.push(out.dir().join(name));
+    }
     Ok(ReportOutput {
         written,
         html_bytes: page.len(),
         marks: html_scene.residences.len(),
         cell_side_m: html_scene.cell_side_m(),
         missing_glyphs: png.missing_glyphs_message("map.png"),
+        stale: Vec::new(),
+        removed: Vec::new(),
     })
 }
 

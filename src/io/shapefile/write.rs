@@ -75,7 +75,7 @@ pub(super) fn validate_fields(fields: &[ShpField], dbf_path: &Path) -> Result<()
 }
 
 fn create(path: &Path, created: &mut Vec<PathBuf>) -> Result<BufWriter<File>> {
-    let file = File::create(path).map_err(|source| write_error(path, source))?;
+    let file = crate::io::output::create_new(path)?;
     created.push(path.to_path_buf());
     Ok(BufWriter::new(file))
 }
