@@ -476,7 +476,7 @@ pub fn residences_from_layer(
     crs_flag: Option<&Crs>,
     opts: &ResidenceOptions,
 ) -> Result<Vec<Residence>> {
-    residences_with_progress(layer, fields, crs_flag, opts, &NoProgress)
+    load_residences(layer, fields, crs_flag, opts, &NoProgress).map(|l| l.items)
 }
 
 /// [`residences_from_layer`], reporting "validating residences" (features) to `progress`.
@@ -773,7 +773,7 @@ fn rural_of(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<bool>> {
 /// need (urban/rural, community workers, social organisations, social workers, registered
 /// volunteers, opening hours).
 pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<Vec<Zone>> {
-    zones_with_progress(layer, fields, crs_flag, &NoProgress)
+    load_zones(layer, fields, crs_flag, &NoProgress).map(|l| l.items)
 }
 
 /// [`zones_from_layer`], reporting "validating zones" (features) to `progress`.
