@@ -135,6 +135,10 @@ pub struct Summary {
     pub attribution: Vec<String>,
     /// Category names in the services layer that matched no category, with their counts.
     pub unknown_categories: std::collections::BTreeMap<String, usize>,
+    /// Invalid input polygons (self-intersecting, overlapping parts...) that were repaired as
+    /// they were read, in input order: layer file, feature index, id and problem (filled by
+    /// the job from what the loaders return; empty when every polygon was valid).
+    pub repaired_geometries: Vec<crate::io::load::RepairedGeometry>,
     /// The walking network, what was dropped and what could not reach it (null in a
     /// straight-line analysis).
     pub network: Option<NetworkSummary>,
@@ -346,6 +350,7 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         inputs: Vec::new(),
         attribution: Vec::new(),
         unknown_categories: Default::default(),
+        repaired_geometries: Vec::new(),
         network: a.network.as_ref().map(|n| network_summary(a, n)),
         elderly_land_per_capita_15min: a.elderly_land.as_ref().map(|e| ElderlyLandSummary {
             method: "2SFCA: each elderly-care facility's land ÷ residents within its 15-minute reach, summed over the facilities each household reaches",

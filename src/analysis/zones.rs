@@ -288,15 +288,60 @@ impl Grid {
     }
 }
 
-/// The whole study area as one zone: the convex hull of the given lon/lat points.
+/// Half-width of the buffer drawn around a degenerate study area, metres: when every point is
+/// at one spot or on one line, the convex hull has no area, so the study area is the disc or
+/// capsule this far around the hull instead (a valid polygon every reader accepts).
+pub const STUDY_AREA_BUFFER_M: f64 = 50.0;
+
+/// The whole study area as one zone: the convex hull of the given lon/lat points, or, when
+/// that hull has no area (one point, points at one spot or on a line), the hull buffered by
+/// [`STUDY_AREA_BUFFER_M`] in local metres. Always a valid polygon with an area, unless there
+/// are no points at all (then it is empty).
 pub fn study_area(points: impl Iterator<Item = [f64; 2]>) -> Zone {
-    let hull = MultiPoint(points.map(|p| Point::new(p[0], p[1])).collect()).convex_hull();
+    let points: Vec<Point<f64>> = points.map(|p| Point::new(p[0], p[1])).collect();
+    let hull = MultiPoint(points).convex_hull();
+    let geometry = if geo::Validation::is_valid(&hull) && geo::Area::unsigned_area(&hull) > 0.0 {
+        hull
+    } else {
+        buffer_degenerate(&hull, STUDY_AREA_BUFFER_M)
+    };
     Zone {
         id: "study_area".into(),
         name: Some("研究范围 Study area".into()),
-        geometry: Geometry::Polygon(hull),
+        geometry: Geometry::Polygon(geometry),
         attributes: ZoneAttributes::default(),
     }
+}
+
+/// A valid polygon `metres` around a lon/lat polygon that has collapsed to a segment or a point
+/// (its ring's positions in order), buffered in a local projection centred on it; an empty ring
+/// stays empty.
+fn buffer_degenerate(hull: &Polygon<f64>, metres: f64) -> Polygon<f64> {
+    use geo::Buffer;
+    let Some(rect) = hull.bounding_rect() else { return hull.clone() };
+    let centre = rect.center();
+    let projection = LocalProjection::new(centre.x, centre.y);
+    let line: LineString<f64> = hull
+        .exterior()
+        .0
+        .iter()
+        .map(|c| {
+            let [x, y] = projection.forward(c.x, c.y);
+            Coord { x, y }
+        })
+        .collect();
+    // A segment's buffer is one capsule and a point's one disc: a single polygon.
+    let Some(buffered) = line.buffer(metres).0.into_iter().next() else { return hull.clone() };
+    let back = |ring: &LineString<f64>| -> LineString<f64> {
+        ring.0
+            .iter()
+            .map(|c| {
+                let (x, y) = projection.inverse(c.x, c.y);
+                Coord { x, y }
+            })
+            .collect()
+    };
+    Polygon::new(back(buffered.exterior()), buffered.interiors().iter().map(back).collect())
 }
 
 #[cfg(test)]
@@ -340,6 +385,34 @@ mod tests {
         assert_eq!(p.locate([10.0, 10.0]), Location::Boundary);
         assert_eq!(p.locate([10.0, 5.0]), Location::Boundary);
         assert_eq!(p.locate([11.0, 5.0]), Location::Outside);
+    }
+
+    #[test]
+    fn a_degenerate_study_area_is_buffered_into_a_valid_polygon() {
+        use geo::{Contains, GeodesicArea, Validation};
+        let here = [116.4012, 39.9031];
+        let disc = std::f64::consts::PI * STUDY_AREA_BUFFER_M * STUDY_AREA_BUFFER_M;
+        let cases: [(&str, Vec<[f64; 2]>, f64); 3] = [
+            ("one residence", vec![here], disc),
+            ("all at one spot", vec![here, here, here], disc),
+            // Three points on a line about 300 m long: a capsule of 300 × 100 m plus a disc.
+            ("collinear", vec![here, [116.4047, 39.9031], [116.4012 + 0.0035 / 2.0, 39.9031]], 300.0 * 100.0 + disc),
+        ];
+        for (what, pts, want_m2) in cases {
+            let zone = study_area(pts.iter().copied());
+            let Geometry::Polygon(p) = &zone.geometry else { panic!("{what}: not a polygon") };
+            assert!(p.is_valid(), "{what}: {:?}", p.validation_errors());
+            assert!(p.exterior().0.len() >= 4, "{what}: ring of {} positions", p.exterior().0.len());
+            let area = p.geodesic_area_unsigned();
+            assert!((area - want_m2).abs() < 0.05 * want_m2, "{what}: area {area} m², expected about {want_m2}");
+            for q in &pts {
+                assert!(p.contains(&Point::new(q[0], q[1])), "{what}: {q:?} outside the study area");
+            }
+        }
+        // A hull with an area is kept as it is.
+        let tri = [[0.0, 0.0], [0.01, 0.0], [0.0, 0.01]];
+        let Geometry::Polygon(p) = study_area(tri.into_iter()).geometry else { panic!() };
+        assert_eq!(p.exterior().0.len(), 4);
     }
 
     #[test]

@@ -467,6 +467,19 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             report.summary.standard
         );
     }
+    // Invalid input polygons repaired as they were read: per layer, the first ten named.
+    for of_layer in report.summary.repaired_geometries.chunk_by(|a, b| a.layer == b.layer) {
+        let shown: Vec<String> =
+            of_layer.iter().take(10).map(|x| format!("feature {} (id '{}'): {}", x.feature, x.id, x.problem)).collect();
+        let more = if of_layer.len() > 10 { format!("; and {} more", of_layer.len() - 10) } else { String::new() };
+        let what = if of_layer.len() == 1 { "polygon was" } else { "polygons were" };
+        eprintln!(
+            "warning: {}: {} invalid {what} repaired as read (listed in summary.json's repaired_geometries): {}{more}",
+            of_layer[0].layer,
+            of_layer.len(),
+            shown.join("; ")
+        );
+    }
     if !args.quiet {
         print!("{}", render::summary_table(&report.summary));
         print_written(&report.written, &args.out);

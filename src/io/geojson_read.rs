@@ -208,7 +208,15 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut single = FeatureIn::default();
+        let mut seen: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            if matches!(key.as_str(), "type" | "features" | "geometry" | "properties" | "id" | "crs") {
+                if seen.contains(&key) {
+                    let e = duplicate_member(Location::file(self.b.path), &key, "the document");
+                    return Err(self.b.fail(e));
+                }
+                seen.push(key.clone());
+            }
             match key.as_str() {
                 "type" => self.b.kind = Some(map.next_value::<String>()?),
                 "features" => map.next_value_seed(FeaturesSeed { b: self.b })?,
@@ -235,6 +243,18 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// A member given twice in one object: JSON parsers disagree on which one counts (serde keeps
+/// the last, others the first), so the file is ambiguous and rejected.
+fn duplicate_member(at: Location, name: &str, what: &str) -> Error {
+    Error::input(
+        at,
+        format!(
+            "{what} has two \"{name}\" members: each member may appear once (other tools would read a different one); \
+             remove or rename one of them"
+        ),
+    )
 }
 
 struct FeaturesSeed<'a, 'p> {
@@ -353,7 +373,21 @@ impl<'de> Visitor<'de> for FeatureSeed<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeatureIn, A::Error> {
         let mut f = FeatureIn::default();
+        // Bit per member read (type, id, geometry, properties): a second one is an error.
+        let mut seen = 0u8;
         while let Some(member) = map.next_key_seed(MemberSeed)? {
+            let (bit, name) = match member {
+                Member::Type => (1, "type"),
+                Member::Id => (2, "id"),
+                Member::Geometry => (4, "geometry"),
+                Member::Properties => (8, "properties"),
+                Member::Coordinates | Member::Other => (0, ""),
+            };
+            if seen & bit != 0 {
+                let at = Location::file(self.b.path).feature(self.b.features.len(), None);
+                return Err(self.b.fail(duplicate_member(at, name, "the feature")));
+            }
+            seen |= bit;
             match member {
                 Member::Type => f.wrong_kind = map.next_value_seed(KindSeed("Feature"))?,
                 Member::Id => f.id = map.next_value()?,
@@ -500,8 +534,12 @@ impl<'de> serde::Deserialize<'de> for GeometryIn {
                 while let Some(member) = map.next_key_seed(MemberSeed)? {
                     match member {
                         // "Point" is by far the most common: no allocation for it.
+                        Member::Type if kind.is_some() => return Err(de::Error::duplicate_field("type")),
                         Member::Type => {
                             kind = Some(map.next_value_seed(KindSeed("Point"))?.unwrap_or_else(|| "Point".to_owned()))
+                        }
+                        Member::Coordinates if coordinates.is_some() => {
+                            return Err(de::Error::duplicate_field("coordinates"));
                         }
                         Member::Coordinates => coordinates = Some(map.next_value()?),
                         _ => {
@@ -699,6 +737,40 @@ mod tests {
         assert_eq!(l.features[0].value(0), &Value::Number(12.0));
         assert_eq!(l.features[1].value(2), &Value::Bool(true));
         assert!(matches!(l.features[1].geometry, Some(Geometry::Polygon(_))));
+    }
+
+    #[test]
+    fn a_member_given_twice_is_an_error_naming_the_file_and_feature() {
+        let point = r#"{"type":"Point","coordinates":[1,2]}"#;
+        let feature = format!(r#"{{"type":"Feature","geometry":{point},"properties":{{"id":"a"}}}}"#);
+        let e = read(&format!(r#"{{"type":"FeatureCollection","features":[{feature}],"features":[]}}"#)).unwrap_err();
+        let e = e.to_string();
+        assert!(e.starts_with("t.geojson: ") && e.contains("two \"features\" members"), "{e}");
+        for (member, twice) in [
+            ("type", format!(r#"{{"type":"Feature","type":"Feature","geometry":{point},"properties":{{}}}}"#)),
+            ("geometry", format!(r#"{{"type":"Feature","geometry":{point},"geometry":{point},"properties":{{}}}}"#)),
+            ("properties", format!(r#"{{"type":"Feature","properties":{{}},"geometry":{point},"properties":{{}}}}"#)),
+        ] {
+            let doc = format!(r#"{{"type":"FeatureCollection","features":[{feature},{twice}]}}"#);
+            let e = read(&doc).unwrap_err().to_string();
+            assert!(e.contains("t.geojson: feature 1") && e.contains(&format!("two \"{member}\" members")), "{e}");
+        }
+        let e = read(&format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","geometry":{{"type":"Point","coordinates":[1,2],"coordinates":[3,4]}},"properties":{{}}}}]}}"#
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("t.geojson: feature 0") && e.contains("duplicate field `coordinates`"), "{e}");
+        // A lone Feature with two geometries.
+        let e = read(&format!(r#"{{"type":"Feature","geometry":{point},"geometry":{point},"properties":{{}}}}"#))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("two \"geometry\" members"), "{e}");
+        // The same documents with each member once are fine.
+        assert_eq!(
+            read(&format!(r#"{{"type":"FeatureCollection","features":[{feature}]}}"#)).unwrap().features.len(),
+            1
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Turns a raw [`Layer`] into validated model types: resolves field roles, checks every value,
 //! converts coordinates to WGS84 (catching NaN, out-of-range, swapped and un-declared projected
-//! coordinates) and picks each feature's representative point.
+//! coordinates), repairs invalid polygons (self-intersections, overlapping parts) with geo's
+//! validity tools and names each repair, checks that the layer's totals stay finite, and picks
+//! each feature's representative point.
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, GeodesicArea, Geometry, InteriorPoint};
+use geo::{Coord, GeodesicArea, Geometry, InteriorPoint, MakeValid, MultiPolygon, Polygon, Validation};
 
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
@@ -64,6 +66,90 @@ pub struct FacilityLoad {
     pub facilities: Vec<Facility>,
     /// Unknown category names and how many features carried each (skipped).
     pub unknown_categories: BTreeMap<String, usize>,
+    /// Invalid input polygons that were repaired, in file order.
+    pub repaired: Vec<RepairedGeometry>,
+}
+
+/// Features of a layer as loaded, with the invalid polygons that were repaired on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    /// The features, in file order.
+    pub items: Vec<T>,
+    /// Invalid input polygons that were repaired, in file order.
+    pub repaired: Vec<RepairedGeometry>,
+}
+
+/// An input polygon that was not valid (its boundary crossed itself, its rings or parts
+/// overlapped or touched along a line) and was repaired as it was read, so that only the
+/// repaired polygon reaches the analysis and the outputs. Listed in summary.json's
+/// `repaired_geometries` and named in a warning by the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RepairedGeometry {
+    /// The input file.
+    pub layer: String,
+    /// Zero-based feature index in the file.
+    pub feature: usize,
+    /// The feature's id.
+    pub id: String,
+    /// What was wrong, in geo's words (e.g. "exterior ring has a self-intersection").
+    pub problem: String,
+}
+
+/// Makes a Polygon or MultiPolygon valid: an invalid polygon is rebuilt from its edges by
+/// geo's [`MakeValid`] (even-odd rule: a bow-tie becomes its two triangles), and the parts
+/// of a MultiPolygon are then merged by a union (overlapping or edge-sharing parts become one).
+/// Returns the geometry unchanged and `None` when it was valid (or is not polygonal), else
+/// the repaired geometry (a Polygon when one part is left) and the first problem found. An
+/// error when even the repair is not valid (the message says what geo found).
+pub fn repair_polygonal(geometry: Geometry<f64>) -> Result<(Geometry<f64>, Option<String>), String> {
+    let problem = match &geometry {
+        Geometry::Polygon(p) => p.validation_errors().first().map(ToString::to_string),
+        Geometry::MultiPolygon(mp) => mp.validation_errors().first().map(ToString::to_string),
+        _ => None,
+    };
+    let Some(problem) = problem else { return Ok((geometry, None)) };
+    let parts: Vec<Polygon<f64>> = match geometry {
+        Geometry::Polygon(p) => vec![p],
+        Geometry::MultiPolygon(mp) => mp.0,
+        _ => Vec::new(),
+    };
+    let mut pieces: Vec<Polygon<f64>> = Vec::with_capacity(parts.len());
+    for part in parts {
+        if part.is_valid() {
+            pieces.push(part);
+        } else {
+            let fixed =
+                part.make_valid().map_err(|e| format!("polygon is invalid ({problem}) and cannot be repaired: {e}"))?;
+            pieces.extend(fixed.0);
+        }
+    }
+    let mut repaired = MultiPolygon(pieces);
+    if !repaired.is_valid() {
+        repaired = geo::unary_union(repaired.0.iter());
+    }
+    if let Some(still) = repaired.validation_errors().first() {
+        return Err(format!("polygon is invalid ({problem}) and its repair is not valid either ({still})"));
+    }
+    let geometry =
+        if repaired.0.len() == 1 { Geometry::Polygon(repaired.0.remove(0)) } else { Geometry::MultiPolygon(repaired) };
+    Ok((geometry, Some(problem)))
+}
+
+/// Adds `value` to a running total of a field, failing when the total is no longer a finite
+/// number (1e308 households twice): summary.json could not hold it.
+fn add_to_total(total: &mut f64, value: f64, at: &dyn Fn() -> Location) -> Result<()> {
+    *total += value;
+    if total.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::input(
+            at(),
+            format!(
+                "{value} brings the layer's total of this field past the largest number (about 1.8e308): \
+                 check the values of this field"
+            ),
+        ))
+    }
 }
 
 /// Reads a value as a number: empty is `None`, text must parse, NaN and infinity are errors.
@@ -91,9 +177,10 @@ pub fn number(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<f64>> {
     Ok(Some(n))
 }
 
-/// A derived count, rounded to 1e-6 so that 10 × 2.62 is written as 26.2.
+/// A derived count, rounded to 1e-6 so that 10 × 2.62 is written as 26.2 (a count too large for
+/// that rounding to matter is kept as it is, rather than overflowing while rounding).
 fn derived(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    if x.abs() < 1e15 { (x * 1e6).round() / 1e6 } else { x }
 }
 
 fn non_negative(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<f64>> {
@@ -266,14 +353,42 @@ impl FeatureContext<'_> {
         }
     }
 
-    /// Takes the feature's geometry, converts it to WGS84 and finds its representative point.
-    fn geometry(&self, f: &mut RawFeature, id: &str) -> Result<(Geometry<f64>, [f64; 2])> {
+    /// Takes the feature's geometry, converts it to WGS84, repairs it when it is an invalid
+    /// polygon (noting the repair in `repaired`) and finds its representative point.
+    fn geometry(
+        &self,
+        f: &mut RawFeature,
+        id: &str,
+        repaired: &mut Vec<RepairedGeometry>,
+    ) -> Result<(Geometry<f64>, [f64; 2])> {
         let index = f.index;
         let at = || self.at(index, id);
         let at_geometry = || at().field("geometry");
         let geometry = geometry_to_wgs84(take_geometry(f, &at)?, &self.crs, self.given, self.role, &at_geometry)?;
+        let geometry = self.repair(geometry, index, id, repaired)?;
         let lonlat = representative_point(&geometry, self.role, &at_geometry)?;
         Ok((geometry, lonlat))
+    }
+
+    /// [`repair_polygonal`] for feature `index`, noting a repair in `repaired`.
+    fn repair(
+        &self,
+        geometry: Geometry<f64>,
+        index: usize,
+        id: &str,
+        repaired: &mut Vec<RepairedGeometry>,
+    ) -> Result<Geometry<f64>> {
+        let (geometry, problem) =
+            repair_polygonal(geometry).map_err(|m| Error::input(self.at(index, id).field("geometry"), m))?;
+        if let Some(problem) = problem {
+            repaired.push(RepairedGeometry {
+                layer: self.path.display().to_string(),
+                feature: index,
+                id: id.to_owned(),
+                problem,
+            });
+        }
+        Ok(geometry)
     }
 
     fn at(&self, index: usize, id: &str) -> Location {
@@ -361,7 +476,7 @@ pub fn residences_from_layer(
     crs_flag: Option<&Crs>,
     opts: &ResidenceOptions,
 ) -> Result<Vec<Residence>> {
-    residences_with_progress(layer, fields, crs_flag, opts, &NoProgress)
+    load_residences(layer, fields, crs_flag, opts, &NoProgress).map(|l| l.items)
 }
 
 /// [`residences_from_layer`], reporting "validating residences" (features) to `progress`.
@@ -372,6 +487,18 @@ pub(crate) fn residences_with_progress(
     opts: &ResidenceOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<Residence>> {
+    load_residences(layer, fields, crs_flag, opts, progress).map(|l| l.items)
+}
+
+/// Builds residences from a layer (as [`residences_from_layer`]), with the invalid polygons
+/// that were repaired, reporting "validating residences" (features) to `progress`.
+pub fn load_residences(
+    layer: Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    opts: &ResidenceOptions,
+    progress: &dyn Progress,
+) -> Result<Loaded<Residence>> {
     let (crs, given, id_col) = open_layer(&layer, "residences", fields, crs_flag)?;
     let hh_col = fields.find_in(Role::Households, &layer)?;
     let pop_col = fields.find_in(Role::Population, &layer)?;
@@ -379,7 +506,9 @@ pub(crate) fn residences_with_progress(
     let Layer { path, fields: names, features, .. } = layer;
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Residences };
     let mut out = Vec::with_capacity(features.len());
+    let mut repaired = Vec::new();
     let mut feature_index = Vec::with_capacity(features.len());
+    let mut totals = [0.0f64; 3];
     let mut features = Draining::new(features, progress, "validating residences");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
@@ -404,20 +533,39 @@ pub(crate) fn residences_with_progress(
                 }
             },
         };
-        if let (Some(e), Some(c)) = (elderly, eld_col)
-            && e > population + 1e-9
-        {
+        // A derived count can overflow (1e308 households × 2.62): name the field it came from.
+        let named = |col: Option<usize>, or: &str| at().field(col.map_or(or, |c| ctx.field_name(c)).to_owned());
+        let hh_at = || named(hh_col.or(pop_col), "households");
+        let pop_at = || named(pop_col.or(hh_col), "population");
+        if !households.is_finite() {
             return Err(Error::input(
-                at().field(ctx.field_name(c)),
-                format!("{e} elderly is more than the population {population}"),
+                hh_at(),
+                format!("households derived from the population {population} are not a finite number"),
             ));
         }
-        let (geometry, lonlat) = ctx.geometry(&mut f, &id)?;
+        if !population.is_finite() {
+            return Err(Error::input(
+                pop_at(),
+                format!("population derived from {households} households is not a finite number"),
+            ));
+        }
+        add_to_total(&mut totals[0], households, &hh_at)?;
+        add_to_total(&mut totals[1], population, &pop_at)?;
+        if let (Some(e), Some(c)) = (elderly, eld_col) {
+            if e > population + 1e-9 {
+                return Err(Error::input(
+                    at().field(ctx.field_name(c)),
+                    format!("{e} elderly is more than the population {population}"),
+                ));
+            }
+            add_to_total(&mut totals[2], e, &|| at().field(ctx.field_name(c)))?;
+        }
+        let (geometry, lonlat) = ctx.geometry(&mut f, &id, &mut repaired)?;
         out.push(Residence { id, households, population, elderly, geometry, lonlat, xy: [0.0, 0.0] });
     }
     let id_field = id_col.map_or("id", |c| names[c].as_str());
     check_unique(out.iter().map(|r| r.id.as_str()).zip(feature_index), &path, id_field)?;
-    Ok(out)
+    Ok(Loaded { items: out, repaired })
 }
 
 /// Builds facilities from a layer, resolving each `category` against the profile.
@@ -464,6 +612,8 @@ pub(crate) fn facilities_with_progress(
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Services };
     let mut load = FacilityLoad::default();
     let mut feature_index = Vec::with_capacity(features.len());
+    // Running totals of capacity and the four areas, which the analysis sums.
+    let mut totals = [0.0f64; 5];
     let mut features = Draining::new(features, progress, "validating services");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
@@ -493,18 +643,31 @@ pub(crate) fn facilities_with_progress(
         let open_hours = ctx.hours(&f, hours_col, &id)?;
         let volunteer_station = ctx.flag(&f, station_col, &id)?;
         let name = name_col.and_then(|c| f.value(c).to_text());
-        let (geometry, lonlat) = ctx.geometry(&mut f, &id)?;
+        let (geometry, lonlat) = ctx.geometry(&mut f, &id, &mut load.repaired)?;
         let polygon_area = match &geometry {
             Geometry::Polygon(p) => Some(p.geodesic_area_unsigned()),
             Geometry::MultiPolygon(p) => Some(p.geodesic_area_unsigned()),
             _ => None,
         };
+        let land = land_area.or(polygon_area);
+        let summed = [
+            (capacity, cap_col),
+            (land, land_col),
+            (floor_area, floor_col),
+            (activity_area, activity_col),
+            (office_area, office_col),
+        ];
+        for ((value, col), total) in summed.into_iter().zip(&mut totals) {
+            if let Some(v) = value {
+                add_to_total(total, v, &|| at().field(col.map_or("geometry", |c| ctx.field_name(c))))?;
+            }
+        }
         load.facilities.push(Facility {
             id,
             category,
             name,
             capacity,
-            land_area_m2: land_area.or(polygon_area),
+            land_area_m2: land,
             floor_area_m2: floor_area,
             activity_area_m2: activity_area,
             office_area_m2: office_area,
@@ -610,7 +773,7 @@ fn rural_of(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<bool>> {
 /// need (urban/rural, community workers, social organisations, social workers, registered
 /// volunteers, opening hours).
 pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<Vec<Zone>> {
-    zones_with_progress(layer, fields, crs_flag, &NoProgress)
+    load_zones(layer, fields, crs_flag, &NoProgress).map(|l| l.items)
 }
 
 /// [`zones_from_layer`], reporting "validating zones" (features) to `progress`.
@@ -620,6 +783,18 @@ pub(crate) fn zones_with_progress(
     crs_flag: Option<&Crs>,
     progress: &dyn Progress,
 ) -> Result<Vec<Zone>> {
+    load_zones(layer, fields, crs_flag, progress).map(|l| l.items)
+}
+
+/// Builds zones from a layer (as [`zones_from_layer`]), with the invalid polygons that were
+/// repaired, reporting "validating zones" (features) to `progress`. A zone of zero area (its
+/// corners in a line or repeated) stays an error: there is nothing to repair it into.
+pub fn load_zones(
+    layer: Layer,
+    fields: &FieldMap,
+    crs_flag: Option<&Crs>,
+    progress: &dyn Progress,
+) -> Result<Loaded<Zone>> {
     let (crs, given, id_col) = open_layer(&layer, "zones", fields, crs_flag)?;
     let name_col = fields.find_in(Role::Name, &layer)?;
     let rural_col = fields.find_in(Role::UrbanRural, &layer)?;
@@ -631,7 +806,9 @@ pub(crate) fn zones_with_progress(
     let Layer { path, fields: names, features, .. } = layer;
     let ctx = FeatureContext { path: &path, fields: &names, id_col, crs, given, role: LayerRole::Zones };
     let mut out = Vec::with_capacity(features.len());
+    let mut repaired = Vec::new();
     let mut feature_index = Vec::with_capacity(features.len());
+    let mut totals = [0.0f64; 4];
     let mut features = Draining::new(features, progress, "validating zones");
     while let Some(mut f) = features.next_feature() {
         let id = ctx.id_of(&f);
@@ -650,9 +827,22 @@ pub(crate) fn zones_with_progress(
             registered_volunteers: read(volunteers_col)?,
             open_hours: ctx.hours(&f, hours_col, &id)?,
         };
+        let counts = [
+            (attributes.community_workers, workers_col),
+            (attributes.social_orgs, orgs_col),
+            (attributes.social_workers, social_col),
+            (attributes.registered_volunteers, volunteers_col),
+        ];
+        for ((value, col), total) in counts.into_iter().zip(&mut totals) {
+            if let (Some(v), Some(c)) = (value, col) {
+                add_to_total(total, v, &|| at().field(ctx.field_name(c)))?;
+            }
+        }
         let name = name_col.and_then(|c| f.value(c).to_text());
         let at_geometry = || at().field("geometry");
         let geometry = geometry_to_wgs84(take_geometry(&mut f, &at)?, &ctx.crs, ctx.given, ctx.role, &at_geometry)?;
+        // A polygon of no area at all repairs into nothing: that stays the error below.
+        let geometry = ctx.repair(geometry, index, &id, &mut repaired)?;
         match &geometry {
             Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
                 if geo::Area::unsigned_area(&geometry) == 0.0 {
@@ -675,7 +865,7 @@ pub(crate) fn zones_with_progress(
     }
     let id_field = id_col.map_or("id", |c| names[c].as_str());
     check_unique(out.iter().map(|z| z.id.as_str()).zip(feature_index), &path, id_field)?;
-    Ok(out)
+    Ok(Loaded { items: out, repaired })
 }
 
 /// Reads a walking direction (`oneway_foot` role): yes/true/1 → forward, -1/reverse →
@@ -782,4 +972,102 @@ pub(crate) fn network_with_progress(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::geojson_read::read_geojson_bytes;
+    use std::path::Path;
+
+    fn layer(name: &str, features: &[&str]) -> Layer {
+        let text = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","));
+        read_geojson_bytes(Path::new(name), text.as_bytes()).unwrap()
+    }
+
+    /// A bow-tie around (116.4, 39.9): the boundary crosses itself at the centre.
+    const BOWTIE: &str = r#"{"type":"Polygon","coordinates":[[[116.4,39.9],[116.401,39.901],[116.401,39.9],[116.4,39.901],[116.4,39.9]]]}"#;
+
+    #[test]
+    fn a_self_intersecting_facility_is_repaired_named_and_keeps_its_area() {
+        let profile = StandardProfile::built_in("gb50180-2018").unwrap();
+        let services = layer(
+            "svc.geojson",
+            &[
+                r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[116.4,39.9]},"properties":{"id":"ok","category":"clinic"}}"#,
+                &format!(r#"{{"type":"Feature","geometry":{BOWTIE},"properties":{{"id":"tie","category":"clinic"}}}}"#),
+            ],
+        );
+        let load = facilities_from_layer(services, &FieldMap::default(), None, &profile, true).unwrap();
+        assert_eq!(load.repaired.len(), 1, "{:?}", load.repaired);
+        let r = &load.repaired[0];
+        assert_eq!((r.layer.as_str(), r.feature, r.id.as_str()), ("svc.geojson", 1, "tie"));
+        assert!(r.problem.contains("self-intersection"), "{}", r.problem);
+        let tie = &load.facilities[1];
+        assert!(Validation::is_valid(&tie.geometry), "{:?}", tie.geometry);
+        // Two triangles, each a quarter of the ~85 m × 111 m cell.
+        let area = tie.land_area_m2.unwrap();
+        let cell = 85.37 * 111.04;
+        assert!((area - cell / 2.0).abs() < 0.02 * cell, "area {area} m², expected about {}", cell / 2.0);
+        assert!(load.facilities[0].land_area_m2.is_none(), "a point has no polygon area");
+    }
+
+    #[test]
+    fn the_bundled_samples_self_intersecting_residence_is_repaired() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("residences.geojson");
+        let layer = crate::io::geojson_read::read_geojson(&path).unwrap();
+        let load =
+            load_residences(layer, &FieldMap::default(), None, &ResidenceOptions::default(), &NoProgress).unwrap();
+        let ids: Vec<&str> = load.repaired.iter().map(|r| r.id.as_str()).collect();
+        assert!(ids.contains(&"r1858248"), "{ids:?}");
+        for r in &load.items {
+            assert!(Validation::is_valid(&r.geometry), "{} is still invalid", r.id);
+        }
+        let r = load.items.iter().find(|r| r.id == "r1858248").unwrap();
+        assert!(geo::Area::unsigned_area(&r.geometry) > 0.0);
+    }
+
+    #[test]
+    fn a_self_intersecting_zone_is_repaired_but_a_flat_one_stays_an_error() {
+        let tie = format!(r#"{{"type":"Feature","geometry":{BOWTIE},"properties":{{"id":"Z1"}}}}"#);
+        let load = load_zones(layer("z.geojson", &[&tie]), &FieldMap::default(), None, &NoProgress).unwrap();
+        assert_eq!(load.repaired.len(), 1);
+        assert!(matches!(load.items[0].geometry, Geometry::MultiPolygon(ref mp) if mp.0.len() == 2));
+        let flat = r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[116.39,39.89],[116.4,39.89],[116.39,39.89],[116.39,39.89]]]},"properties":{"id":"Z2"}}"#;
+        let e = load_zones(layer("z.geojson", &[flat]), &FieldMap::default(), None, &NoProgress).unwrap_err();
+        assert!(e.to_string().contains("Z2") && e.to_string().contains("no area"), "{e}");
+    }
+
+    #[test]
+    fn totals_that_overflow_are_an_error_naming_the_field() {
+        let home = |id: &str, props: &str| {
+            format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[116.4,39.9]}},"properties":{{"id":"{id}",{props}}}}}"#
+            )
+        };
+        let run = |features: &[&str]| {
+            residences_from_layer(
+                layer("r.geojson", features),
+                &FieldMap::default(),
+                None,
+                &ResidenceOptions::default(),
+            )
+        };
+        let both = |h: &str| format!(r#""households":{h},"population":1"#);
+        let e = run(&[&home("a", &both("1e308")), &home("b", &both("1e308"))]).unwrap_err().to_string();
+        assert!(e.contains("feature 1 (id 'b')") && e.contains("field 'households'") && e.contains("total"), "{e}");
+        // 1e308 households × 2.62 persons: the derived population is not a number.
+        let e = run(&[&home("a", r#""households":1e308"#)]).unwrap_err().to_string();
+        assert!(e.contains("id 'a'") && e.contains("field 'households'"), "{e}");
+        let e = run(&[
+            &home("a", r#""population":1e308,"households":1,"elderly":1e308"#),
+            &home("b", r#""population":1e308,"households":1,"elderly":1e308"#),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("id 'b'") && e.contains("field 'population'"), "{e}");
+        // Large but finite totals are fine, and derive without overflowing while rounding.
+        let ok = run(&[&home("a", r#""households":1e305"#)]).unwrap();
+        assert_eq!(ok[0].population, 1e305 * DEFAULT_HOUSEHOLD_SIZE);
+    }
 }

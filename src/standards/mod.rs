@@ -389,12 +389,21 @@ impl StandardProfile {
                 }
             }
             let code = self.dbf_code_of(c);
-            if code.chars().count() > 8 {
-                return Err(bad(format!("category '{}': dbf_code '{code}' is longer than 8 characters", c.id)));
-            }
-            if let Some(other) = codes.insert(code.clone(), c.id.clone()) {
+            // A DBF field name is at most 10 bytes (`d_` + 8) and compared ignoring case.
+            if code.chars().count() > 8 || code.len() > 8 {
                 return Err(bad(format!(
-                    "categories '{other}' and '{}' share the shapefile code '{code}': set dbf_code",
+                    "category '{}': dbf_code '{code}' is longer than 8 characters (8 bytes in UTF-8)",
+                    c.id
+                )));
+            }
+            if let Some((other, other_code)) = codes.insert(code.to_uppercase(), (c.id.clone(), code.clone())) {
+                let how = if other_code == code {
+                    String::new()
+                } else {
+                    format!(" ('{other_code}' and '{code}' are the same DBF field name: case is ignored)")
+                };
+                return Err(bad(format!(
+                    "categories '{other}' and '{}' share the shapefile code '{code}'{how}: set dbf_code",
                     c.id
                 )));
             }
@@ -511,6 +520,49 @@ impl StandardProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dbf_codes_that_differ_only_in_case_fail_when_the_profile_loads() {
+        let profile = |code_a: &str, code_b: &str| {
+            format!(
+                r#"id = "mine"
+name_zh = "测试"
+name_en = "Test"
+source = "test"
+[[tiers]]
+id = "15min"
+name_zh = "十五分钟"
+name_en = "15 minutes"
+rank = 3
+walk_m = 1000
+source = "test"
+[[categories]]
+id = "clinic"
+name_zh = "诊所"
+name_en = "Clinic"
+tier = "15min"
+radius_m = 1000
+cohort = "all"
+dbf_code = "{code_a}"
+source = "test"
+[[categories]]
+id = "clinic_b"
+name_zh = "诊所乙"
+name_en = "Clinic B"
+tier = "15min"
+radius_m = 1000
+cohort = "all"
+dbf_code = "{code_b}"
+source = "test"
+"#
+            )
+        };
+        assert!(StandardProfile::from_toml_str(&profile("clin", "clinb"), "mine.toml").is_ok());
+        let e = StandardProfile::from_toml_str(&profile("Clin", "cLIN"), "mine.toml").unwrap_err().to_string();
+        assert!(e.starts_with("standard profile mine.toml: ") && e.contains("case is ignored"), "{e}");
+        let e = StandardProfile::from_toml_str(&profile("诊所诊所诊", "x"), "mine.toml").unwrap_err().to_string();
+        assert!(e.contains("longer than 8"), "{e}");
+    }
 
     #[test]
     fn a_profile_extends_another_and_overrides_numbers_by_id() {
