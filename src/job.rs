@@ -11,8 +11,7 @@ use crate::analysis::{AnalysisOptions, CatchmentMode, InputSummary, Summary};
 use crate::crs::Crs;
 use crate::error::Result;
 use crate::io::load::{
-    ResidenceOptions, effective_crs, facilities_with_progress, network_with_progress, residences_with_progress,
-    zones_with_progress,
+    ResidenceOptions, effective_crs, facilities_with_progress, load_residences, load_zones, network_with_progress,
 };
 use crate::io::output::{ManifestMode, OutputDir};
 use crate::io::write::{Extras, WriteOptions, output_names, write_outputs_into};
@@ -227,15 +226,27 @@ impl Job {
         };
         let (inputs_read, attribution) = self.describe_inputs(&residences, &services, network.as_ref(), zones.as_ref());
         let (fields, p) = (&self.fields, progress);
-        let res =
-            residences_with_progress(residences, fields, self.residences_crs.as_ref(), &self.residence_options, p)?;
+        let res = load_residences(residences, fields, self.residences_crs.as_ref(), &self.residence_options, p)?;
         let fac =
             facilities_with_progress(services, fields, self.services_crs.as_ref(), &self.profile, self.strict, p)?;
         let lines = network.map(|n| network_with_progress(n, fields, self.network_crs.as_ref(), p)).transpose()?;
-        let zones = zones.map(|z| zones_with_progress(z, fields, self.zones_crs.as_ref(), p)).transpose()?;
+        let zones = zones.map(|z| load_zones(z, fields, self.zones_crs.as_ref(), p)).transpose()?;
+        // Invalid polygons repaired as read, in input order: residences, services, zones.
+        let mut repaired = res.repaired;
+        repaired.extend(fac.repaired);
+        let zones = zones.map(|z| {
+            repaired.extend(z.repaired);
+            z.items
+        });
         lap("validate", &mut timings);
-        let analysis =
-            crate::analysis::run(self.profile.clone(), res, fac.facilities, lines, self.analysis.clone(), progress)?;
+        let analysis = crate::analysis::run(
+            self.profile.clone(),
+            res.items,
+            fac.facilities,
+            lines,
+            self.analysis.clone(),
+            progress,
+        )?;
         lap("analyse", &mut timings);
         let step = Step::begin(progress, "summarising", None);
         let mut summary = analysis.summary();
@@ -244,6 +255,7 @@ impl Job {
         summary.inputs = inputs_read;
         summary.attribution = attribution;
         summary.unknown_categories = fac.unknown_categories;
+        summary.repaired_geometries = repaired;
         lap("summarise", &mut timings);
         let catchments = match (&analysis.network, self.catchments) {
             (None, _) | (_, CatchmentMode::None) => None,

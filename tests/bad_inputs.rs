@@ -386,10 +386,8 @@ fn a_bowtie_facility_is_written_repaired_with_its_area() {
 }
 
 /// Invalid input polygons are named in a warning and in summary.json: the bundled sample's
-/// residence r1858248 self-intersects, and so does the bow-tie clinic. Needs `Job` to carry
-/// the loaders' `repaired` lists into `Summary::repaired_geometries` (src/job.rs).
+/// residence r1858248 self-intersects, and so does the bow-tie clinic.
 #[test]
-#[ignore = "needs src/job.rs to copy the loaders' repaired lists into the summary"]
 fn invalid_polygons_are_named_in_a_warning_and_in_summary_json() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("sample");

@@ -479,17 +479,6 @@ pub fn residences_from_layer(
     load_residences(layer, fields, crs_flag, opts, &NoProgress).map(|l| l.items)
 }
 
-/// [`residences_from_layer`], reporting "validating residences" (features) to `progress`.
-pub(crate) fn residences_with_progress(
-    layer: Layer,
-    fields: &FieldMap,
-    crs_flag: Option<&Crs>,
-    opts: &ResidenceOptions,
-    progress: &dyn Progress,
-) -> Result<Vec<Residence>> {
-    load_residences(layer, fields, crs_flag, opts, progress).map(|l| l.items)
-}
-
 /// Builds residences from a layer (as [`residences_from_layer`]), with the invalid polygons
 /// that were repaired, reporting "validating residences" (features) to `progress`.
 pub fn load_residences(
@@ -774,16 +763,6 @@ fn rural_of(value: &Value, at: &dyn Fn() -> Location) -> Result<Option<bool>> {
 /// volunteers, opening hours).
 pub fn zones_from_layer(layer: Layer, fields: &FieldMap, crs_flag: Option<&Crs>) -> Result<Vec<Zone>> {
     load_zones(layer, fields, crs_flag, &NoProgress).map(|l| l.items)
-}
-
-/// [`zones_from_layer`], reporting "validating zones" (features) to `progress`.
-pub(crate) fn zones_with_progress(
-    layer: Layer,
-    fields: &FieldMap,
-    crs_flag: Option<&Crs>,
-    progress: &dyn Progress,
-) -> Result<Vec<Zone>> {
-    load_zones(layer, fields, crs_flag, progress).map(|l| l.items)
 }
 
 /// Builds zones from a layer (as [`zones_from_layer`]), with the invalid polygons that were
