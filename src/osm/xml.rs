@@ -202,7 +202,9 @@ impl<R: BufRead> XmlReader<'_, R> {
         let pairs: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let view = TagView::new(&pairs);
         match open {
-            Some(Open::Node { id, lon, lat }) => part.node(pass, id, lon, lat, &view),
+            Some(Open::Node { id, lon, lat }) => {
+                part.node(pass, id, lon, lat, &view).map_err(|e| self.error(None, e))?
+            }
             Some(Open::Way { id, refs }) => part.way(pass, id, || refs.into_iter(), &view),
             Some(Open::Relation { id, members }) => {
                 part.relation(pass, id, || Ok(members), &view).map_err(|e| self.error(None, e))?
@@ -313,6 +315,24 @@ pub fn write_xml(osm: &Osm, generator: &str, out: &mut dyn Write) -> std::io::Re
 mod tests {
     use super::*;
     use crate::osm::read::degrees;
+
+    #[test]
+    fn coordinates_off_the_globe_are_an_error_naming_the_node() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("range.osm");
+        let xml = |lat: &str, lon: &str| {
+            format!("<osm version=\"0.6\">\n  <node id=\"123\" lat=\"{lat}\" lon=\"{lon}\"/>\n</osm>\n")
+        };
+        std::fs::write(&path, xml("60.5", "24.9")).unwrap();
+        assert_eq!(read_xml(&path, &crate::osm::KeepAll).unwrap().counts, [1, 0, 0]);
+        for (lat, lon, why) in
+            [("95", "24.9", "latitude 95 is outside -90..90"), ("0", "200", "longitude 200 is outside")]
+        {
+            std::fs::write(&path, xml(lat, lon)).unwrap();
+            let e = read_xml(&path, &crate::osm::KeepAll).unwrap_err().to_string();
+            assert!(e.contains("node n123: ") && e.contains(why) && e.contains("line 2"), "{e}");
+        }
+    }
 
     #[test]
     fn nanodegrees_round_trip_exactly() {
