@@ -1,13 +1,13 @@
 //! Time and peak memory of the readers on hostile inputs (issue 12, items 2 and 3).
 //!
 //! ```text
-//! cargo run --release --example reader_bounds [-- --threads 4]
+//! cargo run --release --example reader_bounds [-- --threads 4] [--case shp-300k-parts] [--dir DIR]
 //! ```
 //!
 //! Builds each hostile input in a temporary folder, then reads it in a child process of its own
 //! (so that each peak-memory figure — Linux `VmHWM` from `/proc/self/status` — is its own) and
 //! prints, per case: the input's size, the outcome (the error message, or what was read), the
-//! wall time and the peak resident memory. The cases:
+//! wall time, the CPU time and the peak resident memory. The cases:
 //!
 //! - `pbf-empty-ways`: a 4-block `.osm.pbf` of about 120 KB whose zlib blocks each inflate to
 //!   31 MiB of empty ways (4 bytes each on the wire; the protobuf decoder makes a 100-byte
@@ -17,14 +17,15 @@
 //! - `pbf-negative-datasize`: a blob header claiming -1 bytes;
 //! - `pbf-zlib-bomb`: a blob declaring a raw_size of 1 KiB whose data inflates to 31 MiB;
 //! - `pbf-out-of-range`: a node at latitude 95;
-//! - `shp-300k-parts`: one shapefile polygon of 300,000 disjoint square parts (plus 300,000
-//!   holes, one in each square);
+//! - `shp-300k-parts`: one shapefile polygon of 300,000 parts (rings): 150,000 disjoint
+//!   squares, each with a hole;
 //! - `shp-claimed-parts`: a polygon record declaring 2^31 points in 60 bytes;
 //! - `shx-claimed-length`: a `.shx` whose header claims 4 GB;
 //! - `dbf-claimed-records`: a `.dbf` claiming 4 billion records of 65,535 bytes.
 //!
 //! `--threads` sets the child's rayon pool (default: all cores), to check that memory does not
-//! follow the thread count.
+//! follow the thread count; `--case` runs one case. Times are wall-clock: on a busy machine,
+//! run it more than once.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -260,9 +261,9 @@ fn build(case: &str, dir: &Path) -> PathBuf {
             frame(out, "OSMData", &raw_blob(&block(&group)), None);
         }),
         "shp-300k-parts" => {
-            let mut rings = Vec::with_capacity(600_000);
-            for i in 0..300_000 {
-                let (x, y) = ((i % 600) as f64 * 2.0, (i / 600) as f64 * 2.0);
+            let mut rings = Vec::with_capacity(300_000);
+            for i in 0..150_000 {
+                let (x, y) = ((i % 400) as f64 * 2.0, (i / 400) as f64 * 2.0);
                 rings.push(square(x, y, 1.0, true));
                 rings.push(square(x + 0.25, y + 0.25, 0.5, false));
             }
@@ -313,9 +314,18 @@ fn peak_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Child: reads `path` with the library and prints `outcome\tseconds\tpeak MiB`.
+/// CPU time of this process so far (user + system, Linux `/proc/self/stat`, 10 ms ticks).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// Child: reads `path` with the library and prints `outcome\tseconds\tcpu seconds\tpeak MiB`.
 fn child(path: &Path) {
     let start = Instant::now();
+    let cpu_start = cpu_seconds().unwrap_or(f64::NAN);
     let outcome = if path.extension().is_some_and(|e| e == "pbf") {
         match lifecircle::osm::read_pbf(path, &lifecircle::osm::KeepAll) {
             Ok(osm) => format!("read: {} nodes, {} ways", osm.counts[0], osm.counts[1]),
@@ -335,8 +345,9 @@ fn child(path: &Path) {
         }
     };
     let seconds = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().unwrap_or(f64::NAN) - cpu_start;
     let outcome = outcome.replace(['\t', '\n'], " ");
-    println!("{outcome}\t{seconds:.3}\t{:.1}", peak_mib().unwrap_or(f64::NAN));
+    println!("{outcome}\t{seconds:.3}\t{cpu:.2}\t{:.1}", peak_mib().unwrap_or(f64::NAN));
 }
 
 fn parts(g: &geo::Geometry<f64>) -> usize {
@@ -354,11 +365,14 @@ fn main() {
         return;
     }
     let threads = args.iter().position(|a| a == "--threads").and_then(|i| args.get(i + 1)).cloned();
-    let dir = tempfile::tempdir().expect("temp dir");
+    // `--dir` keeps the inputs there (to feed them to other builds); a temporary folder otherwise.
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = args.iter().position(|a| a == "--dir").and_then(|i| args.get(i + 1)).map_or(temp.path(), Path::new);
     let exe = std::env::current_exe().expect("own path");
-    println!("{:<22} {:>10} {:>8} {:>10}  outcome", "case", "input", "seconds", "peak MiB");
-    for case in CASES {
-        let case_dir = dir.path().join(case);
+    println!("{:<22} {:>10} {:>8} {:>8} {:>9}  outcome", "case", "input", "wall s", "cpu s", "peak MiB");
+    let only = args.iter().position(|a| a == "--case").and_then(|i| args.get(i + 1));
+    for case in CASES.into_iter().filter(|c| only.is_none_or(|o| o == c)) {
+        let case_dir = dir.join(case);
         std::fs::create_dir_all(&case_dir).expect("temp dir");
         let path = build(case, &case_dir);
         let size: u64 = std::fs::read_dir(&case_dir)
@@ -374,13 +388,13 @@ fn main() {
         let out = cmd.output().expect("child runs");
         let text = String::from_utf8_lossy(&out.stdout);
         let mut cols = text.trim_end().split('\t');
-        let (outcome, seconds, peak) =
-            (cols.next().unwrap_or(""), cols.next().unwrap_or("-"), cols.next().unwrap_or("-"));
+        let mut col = || cols.next().unwrap_or("-");
+        let (outcome, seconds, cpu, peak) = (col(), col(), col(), col());
         let outcome = if out.status.success() {
             outcome.replace(&format!("{}/", case_dir.display()), "")
         } else {
             format!("child failed: {}", String::from_utf8_lossy(&out.stderr).trim())
         };
-        println!("{case:<22} {:>10} {seconds:>8} {peak:>10}  {outcome}", format!("{size} B"));
+        println!("{case:<22} {:>10} {seconds:>8} {cpu:>8} {peak:>9}  {outcome}", format!("{size} B"));
     }
 }

@@ -568,12 +568,31 @@ fn outline(grid: &Grid, keys: impl Iterator<Item = CellKey>) -> MultiPolygon<f64
         }
     }
     let mut interiors: Vec<Vec<Vec<Vertex>>> = vec![Vec::new(); shells.len()];
+    // Doubled bounding boxes of the shells: a shell is tested (O(its length)) only when its
+    // box holds the probe, and a lone shell takes every hole untested (whether it contains the
+    // probe or not, it is the owner), so an area of many holes stays linear.
+    let boxes: Vec<[i64; 4]> = shells
+        .iter()
+        .map(|(s, _)| {
+            s.iter().fold([i64::MAX, i64::MAX, i64::MIN, i64::MIN], |b, v| {
+                [b[0].min(2 * v[0]), b[1].min(2 * v[1]), b[2].max(2 * v[0]), b[3].max(2 * v[1])]
+            })
+        })
+        .collect();
     for hole in holes {
+        if shells.len() == 1 {
+            interiors[0].push(hole);
+            continue;
+        }
         // The midpoint of one of its edges lies on no other ring.
         let probe = [hole[0][0] + hole[1][0], hole[0][1] + hole[1][1]];
         let owner = shells
             .iter()
             .enumerate()
+            .filter(|&(k, _)| {
+                let b = boxes[k];
+                (b[0]..=b[2]).contains(&probe[0]) && (b[1]..=b[3]).contains(&probe[1])
+            })
             .filter(|(_, (s, _))| contains_doubled(s, probe))
             .min_by_key(|(k, (_, area2))| (*area2, *k))
             .map(|(k, _)| k)

@@ -365,11 +365,15 @@ fn polygons(rings: Vec<Vec<Coord<f64>>>) -> Option<Geometry<f64>> {
             holes[p].push(i);
         }
     }
-    let mut result: Vec<Polygon<f64>> = (0..rings.len())
-        .filter(|&i| !is_hole(i))
+    let exteriors: Vec<usize> = (0..rings.len()).filter(|&i| !is_hole(i)).collect();
+    drop(indexed);
+    let mut rings: Vec<Vec<Coord<f64>>> = rings;
+    let mut take = |i: usize| LineString::new(std::mem::take(&mut rings[i]));
+    let mut result: Vec<Polygon<f64>> = exteriors
+        .into_iter()
         .map(|i| {
-            let interiors = holes[i].iter().map(|&h| LineString::new(rings[h].clone())).collect();
-            Polygon::new(LineString::new(rings[i].clone()), interiors)
+            let interiors = holes[i].iter().map(|&h| take(h)).collect();
+            Polygon::new(take(i), interiors)
         })
         .collect();
     match result.len() {
