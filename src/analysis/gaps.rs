@@ -779,6 +779,26 @@ mod tests {
     }
 
     #[test]
+    fn holes_go_to_their_own_shell_among_several() {
+        // A 7 × 7 frame around a 5 × 5 hole holding a one-cell island, and a separate 3 × 3
+        // ring: the frame's hole must go to the frame (not to the island inside it, nor to the
+        // other ring), the ring's to the ring.
+        let mut keys: Vec<(i32, i32)> =
+            (0..7).flat_map(|a| (0..7).map(move |b| (a, b))).filter(|&(a, b)| a % 6 == 0 || b % 6 == 0).collect();
+        keys.push((3, 3));
+        keys.extend((20..23).flat_map(|a| (0..3).map(move |b| (a, b))).filter(|&k| k != (21, 1)));
+        let mp = square_outline(&keys);
+        // Each polygon's own area (exterior minus holes): a hole given to the wrong shell
+        // changes two of them.
+        let mut areas: Vec<(f64, usize)> =
+            mp.0.iter().map(|p| (p.unsigned_area() / (C * C), p.interiors().len())).collect();
+        areas.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert_eq!(areas, vec![(1.0, 0), (8.0, 1), (24.0, 1)], "island, ring, frame");
+        assert_eq!(mp.unsigned_area(), (24.0 + 1.0 + 8.0) * C * C);
+        assert_simple_rings(&mp);
+    }
+
+    #[test]
     fn separate_cells_give_separate_shells() {
         let mp = square_outline(&[(0, 0), (5, 5)]);
         assert_eq!(mp.0.len(), 2);

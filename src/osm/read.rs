@@ -8,8 +8,19 @@
 //! nodes those ways use, in a sorted id → lon/lat table. PBF blobs are decoded in parallel and
 //! merged in file order (so the result does not depend on the thread count); passes 2 and 3
 //! decode only the blobs that pass 1 saw holding ways, respectively nodes.
+//!
+//! Hostile files cannot make a read take memory the file does not hold: PBF frames are read and
+//! inflated by [`pbf`] (submodule), which checks every claimed size against the format's limits
+//! and the file's length, refuses a block whose decoded objects would exceed 256 MiB and an object
+//! listing more than 2^20 entries, and decodes blobs in bounded batches under one fixed memory
+//! budget (512 MiB), whatever the thread count. A node off the globe is an error naming it.
+//! Multipolygon assembly is near-linear in the member ways: way ends are indexed to join rings,
+//! and the outers' boxes (and large outers' edges) to place inners.
 
 mod pbf;
+
+/// Most node references of one way or members of one relation, in a PBF or an XML file.
+pub(crate) use pbf::MAX_OBJECT_ITEMS;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

@@ -2,7 +2,10 @@
 //! writing a kept [`Osm`] back as XML (for cutting small test extracts).
 //!
 //! Coordinates are parsed from their decimal text to whole nanodegrees and converted as for
-//! PBF, so an extract written by [`write_xml`] reads back bit-identical.
+//! PBF, so an extract written by [`write_xml`] reads back bit-identical. As for PBF, a node off
+//! the globe (latitude outside -90..90, longitude outside -180..180) is an error naming it, and
+//! so is a way or relation listing more than `MAX_OBJECT_ITEMS` (2^20) nodes or members; memory
+//! otherwise follows the kept objects, each pass streaming the file.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -10,7 +13,7 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::read::{Filter, Kind, Member, Osm, Part, Pass, TagView};
+use super::read::{Filter, Kind, MAX_OBJECT_ITEMS, Member, Osm, Part, Pass, TagView};
 use crate::error::{Error, Location, Result};
 use crate::progress::{CountingReader, NoProgress, Progress};
 
@@ -152,7 +155,13 @@ impl<R: BufRead> XmlReader<'_, R> {
                     }
                     "nd" => {
                         let r = self.required(&e, "nd", "ref", |v| v.trim().parse().ok())?;
-                        if let Some(Open::Way { refs, .. }) = &mut open {
+                        if let Some(Open::Way { id, refs }) = &mut open {
+                            if refs.len() as u64 >= MAX_OBJECT_ITEMS {
+                                let message = format!(
+                                    "way w{id} lists more than the {MAX_OBJECT_ITEMS} nodes one object may hold"
+                                );
+                                return Err(self.error(None, message));
+                            }
                             refs.push(r);
                         }
                     }
@@ -165,7 +174,13 @@ impl<R: BufRead> XmlReader<'_, R> {
                         })?;
                         let id = self.required(&e, "member", "ref", |v| v.trim().parse().ok())?;
                         let role = self.attr(&e, "role")?.unwrap_or_default();
-                        if let Some(Open::Relation { members, .. }) = &mut open {
+                        if let Some(Open::Relation { id: relation, members }) = &mut open {
+                            if members.len() as u64 >= MAX_OBJECT_ITEMS {
+                                let message = format!(
+                                    "relation r{relation} lists more than the {MAX_OBJECT_ITEMS} members one object may hold"
+                                );
+                                return Err(self.error(None, message));
+                            }
                             members.push(Member { kind, id, role });
                         }
                     }
