@@ -568,12 +568,31 @@ fn outline(grid: &Grid, keys: impl Iterator<Item = CellKey>) -> MultiPolygon<f64
         }
     }
     let mut interiors: Vec<Vec<Vec<Vertex>>> = vec![Vec::new(); shells.len()];
+    // Doubled bounding boxes of the shells: a shell is tested (O(its length)) only when its
+    // box holds the probe, and a lone shell takes every hole untested (whether it contains the
+    // probe or not, it is the owner), so an area of many holes stays linear.
+    let boxes: Vec<[i64; 4]> = shells
+        .iter()
+        .map(|(s, _)| {
+            s.iter().fold([i64::MAX, i64::MAX, i64::MIN, i64::MIN], |b, v| {
+                [b[0].min(2 * v[0]), b[1].min(2 * v[1]), b[2].max(2 * v[0]), b[3].max(2 * v[1])]
+            })
+        })
+        .collect();
     for hole in holes {
+        if shells.len() == 1 {
+            interiors[0].push(hole);
+            continue;
+        }
         // The midpoint of one of its edges lies on no other ring.
         let probe = [hole[0][0] + hole[1][0], hole[0][1] + hole[1][1]];
         let owner = shells
             .iter()
             .enumerate()
+            .filter(|&(k, _)| {
+                let b = boxes[k];
+                (b[0]..=b[2]).contains(&probe[0]) && (b[1]..=b[3]).contains(&probe[1])
+            })
             .filter(|(_, (s, _))| contains_doubled(s, probe))
             .min_by_key(|(k, (_, area2))| (*area2, *k))
             .map(|(k, _)| k)
@@ -756,6 +775,26 @@ mod tests {
         assert_eq!(mp.0.len(), 1);
         assert_eq!(mp.0[0].interiors().len(), 1);
         assert_eq!(mp.unsigned_area(), 7.0 * C * C);
+        assert_simple_rings(&mp);
+    }
+
+    #[test]
+    fn holes_go_to_their_own_shell_among_several() {
+        // A 7 × 7 frame around a 5 × 5 hole holding a one-cell island, and a separate 3 × 3
+        // ring: the frame's hole must go to the frame (not to the island inside it, nor to the
+        // other ring), the ring's to the ring.
+        let mut keys: Vec<(i32, i32)> =
+            (0..7).flat_map(|a| (0..7).map(move |b| (a, b))).filter(|&(a, b)| a % 6 == 0 || b % 6 == 0).collect();
+        keys.push((3, 3));
+        keys.extend((20..23).flat_map(|a| (0..3).map(move |b| (a, b))).filter(|&k| k != (21, 1)));
+        let mp = square_outline(&keys);
+        // Each polygon's own area (exterior minus holes): a hole given to the wrong shell
+        // changes two of them.
+        let mut areas: Vec<(f64, usize)> =
+            mp.0.iter().map(|p| (p.unsigned_area() / (C * C), p.interiors().len())).collect();
+        areas.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert_eq!(areas, vec![(1.0, 0), (8.0, 1), (24.0, 1)], "island, ring, frame");
+        assert_eq!(mp.unsigned_area(), (24.0 + 1.0 + 8.0) * C * C);
         assert_simple_rings(&mp);
     }
 

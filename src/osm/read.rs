@@ -8,17 +8,33 @@
 //! nodes those ways use, in a sorted id → lon/lat table. PBF blobs are decoded in parallel and
 //! merged in file order (so the result does not depend on the thread count); passes 2 and 3
 //! decode only the blobs that pass 1 saw holding ways, respectively nodes.
+//!
+//! Hostile files cannot make a read take memory the file does not hold: PBF frames are read and
+//! inflated by [`pbf`] (submodule), which checks every claimed size against the format's limits
+//! and the file's length, refuses a block whose decoded objects would exceed 256 MiB and an object
+//! listing more than 2^20 entries, and decodes blobs in bounded batches under one fixed memory
+//! budget (512 MiB), whatever the thread count. A node off the globe is an error naming it.
+//! Multipolygon assembly is near-linear in the member ways: way ends are indexed to join rings,
+//! and the outers' boxes (and large outers' edges) to place inners.
 
-use std::collections::BTreeMap;
+mod pbf;
+
+/// Most node references of one way or members of one relation, in a PBF or an XML file.
+pub(crate) use pbf::MAX_OBJECT_ITEMS;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
 use geo::orient::Direction;
-use geo::{Coord, Intersects, LineString, MultiPolygon, Orient, Point, Polygon};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Orient, Polygon};
 use osmpbf::{BlobDecode, BlobReader, Element, RelMemberType};
 use rayon::prelude::*;
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
 
 use crate::error::{Error, Location, Result};
+use crate::io::shapefile::IndexedRing;
 use crate::progress::{CountingReader, NoProgress, Progress, Step};
 
 /// An element's tags, sorted by key.
@@ -248,6 +264,20 @@ fn keep_tags(filter: &dyn Filter, tags: &TagView<'_>) -> Tags {
     tags.iter().filter(|(k, _)| filter.keep_key(k)).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
 }
 
+/// Checks a node's coordinates (nanodegrees) are on the globe: longitude within -180..180,
+/// latitude within -90..90.
+fn check_coordinates(id: i64, nano_lon: i64, nano_lat: i64) -> std::result::Result<(), String> {
+    const DEGREE: i64 = 1_000_000_000;
+    let node = OsmId { kind: Kind::Node, id };
+    if !(-180 * DEGREE..=180 * DEGREE).contains(&nano_lon) {
+        return Err(format!("node {node}: longitude {} is outside -180..180", degrees(nano_lon)));
+    }
+    if !(-90 * DEGREE..=90 * DEGREE).contains(&nano_lat) {
+        return Err(format!("node {node}: latitude {} is outside -90..90", degrees(nano_lat)));
+    }
+    Ok(())
+}
+
 /// Longitude or latitude in degrees from nanodegrees, computed as osmpbf does so that PBF and
 /// XML give bit-identical coordinates.
 pub(crate) fn degrees(nano: i64) -> f64 {
@@ -255,8 +285,17 @@ pub(crate) fn degrees(nano: i64) -> f64 {
 }
 
 impl Part {
-    /// Offers a node (lon/lat in nanodegrees).
-    pub(crate) fn node(&mut self, pass: Pass<'_>, id: i64, nano_lon: i64, nano_lat: i64, tags: &TagView<'_>) {
+    /// Offers a node (lon/lat in nanodegrees). Coordinates outside -180..180 (longitude) or
+    /// -90..90 (latitude) are an error naming the node, whatever the pass.
+    pub(crate) fn node(
+        &mut self,
+        pass: Pass<'_>,
+        id: i64,
+        nano_lon: i64,
+        nano_lat: i64,
+        tags: &TagView<'_>,
+    ) -> std::result::Result<(), String> {
+        check_coordinates(id, nano_lon, nano_lat)?;
         self.counts[0] += 1;
         let coord = || Coord { x: degrees(nano_lon), y: degrees(nano_lat) };
         match pass {
@@ -267,6 +306,7 @@ impl Part {
             Pass::Nodes(ids) if ids.binary_search(&id).is_ok() => self.coords.push((id, coord())),
             _ => {}
         }
+        Ok(())
     }
 
     /// Offers a way; `refs` is called only when the way is kept.
@@ -329,11 +369,11 @@ fn decode_blob(blob: &osmpbf::Blob, pass: Pass<'_>) -> std::result::Result<(bool
         match element {
             Element::Node(n) => {
                 buf.extend(n.tags());
-                part.node(pass, n.id(), n.nano_lon(), n.nano_lat(), &TagView::new(&buf));
+                part.node(pass, n.id(), n.nano_lon(), n.nano_lat(), &TagView::new(&buf))?;
             }
             Element::DenseNode(n) => {
                 buf.extend(n.tags());
-                part.node(pass, n.id(), n.nano_lon(), n.nano_lat(), &TagView::new(&buf));
+                part.node(pass, n.id(), n.nano_lon(), n.nano_lat(), &TagView::new(&buf))?;
             }
             Element::Way(w) => {
                 buf.extend(w.tags());
@@ -364,9 +404,46 @@ fn decode_blob(blob: &osmpbf::Blob, pass: Pass<'_>) -> std::result::Result<(bool
     Ok((false, part))
 }
 
-/// One pass over a PBF file: blobs read in order, decoded in parallel (only those `skip` does
-/// not rule out), returned in file order with what each holds. The bytes read are reported to
-/// `progress` as a step ([`pass_step`]).
+/// Decodes one frame under its share of `budget` (see [`pbf`]): the block is inflated and
+/// checked under a share of [`pbf::MAX_BLOB`], then decoded under a share of what it was
+/// counted for; a blob that must wait for its share waits holding nothing.
+fn decode_frame(frame: &pbf::Frame, pass: Pass<'_>, budget: &pbf::Budget) -> Decoded {
+    let msg = match frame.kind.as_str() {
+        "OSMHeader" => pbf::Msg::Header,
+        "OSMData" => pbf::Msg::Block,
+        _ => return Ok((false, [false; 3], Part::default())),
+    };
+    let first = budget.take(pbf::MAX_BLOB);
+    let (mut block, need) = pbf::checked_block(frame, msg)?;
+    drop(first);
+    let _share = match budget.try_take(need) {
+        Some(share) => share,
+        None => {
+            drop(block);
+            let share = budget.take(need);
+            block = pbf::checked_block(frame, msg)?.0;
+            share
+        }
+    };
+    let raw = pbf::raw_frame(&frame.kind, &block);
+    drop(block);
+    let name = || format!("blob {} (byte {})", frame.index, frame.offset);
+    let blob = BlobReader::new(std::io::Cursor::new(raw))
+        .next()
+        .ok_or_else(|| format!("{}: empty", name()))?
+        .map_err(|e| format!("{}: {e}", name()))?;
+    decode_blob(&blob, pass)
+        .map(|(header, part)| {
+            let holds = [part.counts[0] > 0, part.counts[1] > 0, part.counts[2] > 0];
+            (header, holds, part)
+        })
+        .map_err(|e| format!("{}: {e}", name()))
+}
+
+/// One pass over a PBF file: frames read in order in batches ([`pbf::BATCH_BLOBS`] blobs or
+/// [`pbf::BATCH_BYTES`] bytes), each batch decoded in parallel (only the blobs `skip` does not
+/// rule out) under one memory [`pbf::Budget`], returned in file order with what each holds.
+/// The bytes read are reported to `progress` as a step ([`pass_step`]).
 fn pbf_pass(
     path: &Path,
     pass: Pass<'_>,
@@ -374,34 +451,48 @@ fn pbf_pass(
     progress: &dyn Progress,
 ) -> Result<Vec<(Holds, Part)>> {
     let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.into(), cause })?;
+    let len = file.metadata().map_err(|cause| Error::Read { path: path.into(), cause })?.len();
     let step = pass_step(path, &file, pass, progress);
-    let reader = BlobReader::new(std::io::BufReader::new(CountingReader { inner: file, step: &step }));
-    let mut parts: Vec<(usize, Decoded)> = reader
-        .enumerate()
-        .par_bridge()
-        .map(|(i, blob)| {
-            let blob = match blob {
-                Ok(blob) => blob,
-                Err(e) => return (i, Err(e.to_string())),
-            };
-            if skip(i) {
-                return (i, Ok((false, [false; 3], Part::default())));
+    let mut frames = pbf::FrameReader::new(std::io::BufReader::new(CountingReader { inner: file, step: &step }), len);
+    let budget = pbf::Budget::new(pbf::DECODE_BUDGET);
+    let mut out = Vec::new();
+    loop {
+        let (mut batch, mut bytes, mut failed) = (Vec::new(), 0u64, None);
+        while batch.len() < pbf::BATCH_BLOBS && bytes < pbf::BATCH_BYTES {
+            match frames.next() {
+                Some(Ok(frame)) => {
+                    bytes += frame.data.len() as u64;
+                    batch.push(frame);
+                }
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => break,
             }
-            let decoded = decode_blob(&blob, pass).map(|(header, part)| {
-                let holds = [part.counts[0] > 0, part.counts[1] > 0, part.counts[2] > 0];
-                (header, holds, part)
-            });
-            (i, decoded)
-        })
-        .collect();
-    parts.sort_unstable_by_key(|(i, _)| *i);
-    let mut out = Vec::with_capacity(parts.len());
-    for (i, part) in parts {
-        let (header, holds, part) = part.map_err(|e| bad_pbf(path, e))?;
-        if i == 0 && !header && matches!(pass, Pass::Tagged(_)) {
-            return Err(bad_pbf(path, "it does not start with an OSMHeader block"));
         }
-        out.push((holds, part));
+        if batch.is_empty() && failed.is_none() {
+            break;
+        }
+        let decoded: Vec<Decoded> = batch
+            .par_iter()
+            .map(|frame| {
+                if skip(frame.index) {
+                    return Ok((false, [false; 3], Part::default()));
+                }
+                decode_frame(frame, pass, &budget)
+            })
+            .collect();
+        for (frame, part) in batch.iter().zip(decoded) {
+            let (header, holds, part) = part.map_err(|e| bad_pbf(path, e))?;
+            if frame.index == 0 && !header && matches!(pass, Pass::Tagged(_)) {
+                return Err(bad_pbf(path, "it does not start with an OSMHeader block"));
+            }
+            out.push((holds, part));
+        }
+        if let Some(e) = failed {
+            return Err(bad_pbf(path, e));
+        }
     }
     Ok(out)
 }
@@ -586,11 +677,40 @@ impl Osm {
         if polygons.is_empty() {
             return Err(Broken::Degenerate);
         }
-        for refs in join_rings(inner)? {
-            let ring = self.ring(&refs)?;
-            let probe = Point::from(ring.0[0]);
-            let host = polygons.iter_mut().find(|p| p.intersects(&probe)).ok_or(Broken::StrayInner)?;
-            host.interiors_push(ring);
+        // Each inner goes to the first outer whose ring holds (or touches) its first node: the
+        // outers' boxes in an R-tree, so that many inners and outers stay near-linear.
+        let inners = join_rings(inner)?.iter().map(|r| self.ring(r)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut hosts: Vec<Vec<LineString<f64>>> = vec![Vec::new(); polygons.len()];
+        {
+            let boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+                polygons
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| {
+                        let r = p.exterior().bounding_rect()?;
+                        Some(GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i))
+                    })
+                    .collect(),
+            );
+            let mut outers: Vec<IndexedRing<'_>> = polygons.iter().map(|p| IndexedRing::new(&p.exterior().0)).collect();
+            let mut candidates = Vec::new();
+            for ring in inners {
+                let probe = ring.0[0];
+                candidates.clear();
+                candidates.extend(boxes.locate_all_at_point(&[probe.x, probe.y]).map(|c| c.data));
+                candidates.sort_unstable();
+                let host = candidates
+                    .iter()
+                    .copied()
+                    .find(|&i| outers[i].position(probe).unwrap_or(true))
+                    .ok_or(Broken::StrayInner)?;
+                hosts[host].push(ring);
+            }
+        }
+        for (polygon, inners) in polygons.iter_mut().zip(hosts) {
+            for ring in inners {
+                polygon.interiors_push(ring);
+            }
         }
         Ok(MultiPolygon::new(polygons))
     }
@@ -618,11 +738,32 @@ impl Osm {
     }
 }
 
-/// Joins way node lists end to end into closed rings (ways may be reversed).
-fn join_rings(mut pending: Vec<Vec<i64>>) -> std::result::Result<Vec<Vec<i64>>, Broken> {
+/// Joins way node lists end to end into closed rings (ways may be reversed): each ring starts
+/// with the first way left and goes on with the first way left that starts or ends where it
+/// stops. The ways' end nodes are indexed, so many member ways stay near-linear.
+fn join_rings(pending: Vec<Vec<i64>>) -> std::result::Result<Vec<Vec<i64>>, Broken> {
+    let mut ends: HashMap<i64, BTreeSet<usize>> = HashMap::new();
+    for (i, way) in pending.iter().enumerate() {
+        for &end in [way.first(), way.last()].into_iter().flatten() {
+            ends.entry(end).or_default().insert(i);
+        }
+    }
+    let mut ways: Vec<Option<Vec<i64>>> = pending.into_iter().map(Some).collect();
+    let take = |ways: &mut Vec<Option<Vec<i64>>>, ends: &mut HashMap<i64, BTreeSet<usize>>, i: usize| {
+        let way = ways.get_mut(i).and_then(Option::take).unwrap_or_default();
+        for end in [way.first(), way.last()].into_iter().flatten() {
+            if let Some(set) = ends.get_mut(end) {
+                set.remove(&i);
+            }
+        }
+        way
+    };
     let mut rings = Vec::new();
-    while !pending.is_empty() {
-        let mut ring = pending.remove(0);
+    for start in 0..ways.len() {
+        if ways[start].is_none() {
+            continue;
+        }
+        let mut ring = take(&mut ways, &mut ends, start);
         loop {
             let (Some(&first), Some(&last)) = (ring.first(), ring.last()) else {
                 return Err(Broken::Degenerate);
@@ -634,15 +775,12 @@ fn join_rings(mut pending: Vec<Vec<i64>>) -> std::result::Result<Vec<Vec<i64>>, 
                 rings.push(ring);
                 break;
             }
-            let next = pending
-                .iter()
-                .position(|w| w.first() == Some(&last) || w.last() == Some(&last))
-                .ok_or(Broken::Unclosed)?;
-            let mut way = pending.remove(next);
+            let next = ends.get(&last).and_then(|set| set.first().copied()).ok_or(Broken::Unclosed)?;
+            let mut way = take(&mut ways, &mut ends, next);
             if way.first() != Some(&last) {
                 way.reverse();
             }
-            ring.extend_from_slice(&way[1..]);
+            ring.extend_from_slice(way.get(1..).unwrap_or_default());
         }
     }
     Ok(rings)
@@ -651,6 +789,114 @@ fn join_rings(mut pending: Vec<Vec<i64>>) -> std::result::Result<Vec<Vec<i64>>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use super::pbf::testing::{block, bytes_field, file, frame, raw_blob, varint_field, zlib_blob};
+
+    fn read_bytes(bytes: &[u8]) -> (std::path::PathBuf, Result<Osm>) {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let path = dir.join("hostile.osm.pbf");
+        std::fs::write(&path, bytes).unwrap();
+        let read = read_pbf(&path, &KeepAll);
+        (path, read)
+    }
+
+    fn input_error(read: Result<Osm>) -> (Location, String) {
+        match read {
+            Err(Error::Input { location, message }) => (location, message),
+            other => panic!("an input error, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_zlib_block_of_empty_ways_is_refused_naming_the_file_and_blob() {
+        // 2M empty ways in 8 MiB, compressed to a few KB: without the check, osmpbf decodes
+        // them to about 500 MiB (per thread) before anything is looked at.
+        let ways = block(&[0x1a, 0x02, 0x08, 0x01].repeat(2 << 20));
+        let bytes = file(|out| frame(out, "OSMData", &zlib_blob(&ways, ways.len() as u64), None));
+        assert!(bytes.len() < 100_000);
+        let (path, read) = read_bytes(&bytes);
+        let (location, message) = input_error(read);
+        assert_eq!(location, Location::file(&path));
+        assert!(message.contains("blob 1 (byte 21): its") && message.contains("MiB of objects"), "{message}");
+    }
+
+    #[test]
+    fn a_claimed_size_past_the_end_is_an_error() {
+        let bytes = file(|out| frame(out, "OSMData", &raw_blob(&block(&[])), Some(-1)));
+        let (_, message) = input_error(read_bytes(&bytes).1);
+        assert!(message.contains("blob 1 (byte 21): its header claims a negative size -1"), "{message}");
+    }
+
+    fn node_file(id: i64, nano_lat: i64, nano_lon: i64) -> Vec<u8> {
+        let zigzag = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
+        let mut node = Vec::new();
+        varint_field(&mut node, 1, zigzag(id));
+        // Granularity 100 nanodegrees.
+        varint_field(&mut node, 8, zigzag(nano_lat / 100));
+        varint_field(&mut node, 9, zigzag(nano_lon / 100));
+        let mut group = Vec::new();
+        bytes_field(&mut group, 1, &node);
+        file(|out| frame(out, "OSMData", &raw_blob(&block(&group)), None))
+    }
+
+    #[test]
+    fn coordinates_off_the_globe_are_an_error_naming_the_node() {
+        let (_, read) = read_bytes(&node_file(123, 60_000_000_000, 24_000_000_000));
+        assert_eq!(read.unwrap().counts, [1, 0, 0]);
+        let (_, message) = input_error(read_bytes(&node_file(123, 95_000_000_000, 0)).1);
+        assert!(message.contains("node n123: latitude 95 is outside -90..90"), "{message}");
+        let (_, message) = input_error(read_bytes(&node_file(-7, 0, -200_000_000_000)).1);
+        assert!(message.contains("node n-7: longitude -200 is outside -180..180"), "{message}");
+    }
+
+    #[test]
+    fn many_ways_join_in_order_and_inners_find_their_outer() {
+        // One ring of 3,000 ways (every other one reversed), given in a scrambled order.
+        let n = 3000i64;
+        let mut ways: Vec<Vec<i64>> =
+            (0..n).map(|k| if k % 2 == 0 { vec![k, k + 1] } else { vec![k + 1, k] }).collect();
+        ways.last_mut().unwrap().iter_mut().for_each(|id| *id %= n);
+        let mut scrambled: Vec<Vec<i64>> = Vec::new();
+        for k in 0..n as usize {
+            scrambled.push(ways[(k * 7) % n as usize].clone());
+        }
+        let rings = join_rings(scrambled).unwrap();
+        assert_eq!(rings.len(), 1);
+        let ring = &rings[0];
+        assert_eq!(ring.len(), n as usize + 1);
+        let mut sorted = ring[1..].to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "every node once");
+
+        // Two outer squares and an inner in each, given after both outers: each inner goes to
+        // the outer holding it.
+        let mut osm = Osm::default();
+        let mut node = 0;
+        let mut square = |osm: &mut Osm, x: f64, y: f64, s: f64| {
+            let ids: Vec<i64> = [(x, y), (x + s, y), (x + s, y + s), (x, y + s)]
+                .iter()
+                .map(|&(x, y)| {
+                    node += 1;
+                    osm.coords.insert(node, Coord { x, y });
+                    node
+                })
+                .collect();
+            vec![ids[0], ids[1], ids[2], ids[3], ids[0]]
+        };
+        let shapes = [(0.0, 0.0, 10.0), (20.0, 0.0, 10.0), (22.0, 2.0, 1.0), (2.0, 2.0, 1.0)];
+        let mut members = Vec::new();
+        for (k, &(x, y, s)) in shapes.iter().enumerate() {
+            let refs = square(&mut osm, x, y, s);
+            osm.ways.insert(k as i64, Way { refs, tags: Tags::new() });
+            let role = if k < 2 { "outer" } else { "inner" };
+            members.push(Member { kind: Kind::Way, id: k as i64, role: role.into() });
+        }
+        let tags: Tags = [("type".to_owned(), "multipolygon".to_owned())].into();
+        osm.relations.insert(1, Relation { members, tags });
+        let area = osm.area(OsmId { kind: Kind::Relation, id: 1 }).unwrap();
+        let holes: Vec<f64> = area.0.iter().map(|p| p.interiors()[0].0[0].x).collect();
+        assert_eq!(holes, vec![2.0, 22.0]);
+    }
 
     #[test]
     fn rings_join_reversed_ways() {

@@ -2,7 +2,10 @@
 //! writing a kept [`Osm`] back as XML (for cutting small test extracts).
 //!
 //! Coordinates are parsed from their decimal text to whole nanodegrees and converted as for
-//! PBF, so an extract written by [`write_xml`] reads back bit-identical.
+//! PBF, so an extract written by [`write_xml`] reads back bit-identical. As for PBF, a node off
+//! the globe (latitude outside -90..90, longitude outside -180..180) is an error naming it, and
+//! so is a way or relation listing more than `MAX_OBJECT_ITEMS` (2^20) nodes or members; memory
+//! otherwise follows the kept objects, each pass streaming the file.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -10,7 +13,7 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::read::{Filter, Kind, Member, Osm, Part, Pass, TagView};
+use super::read::{Filter, Kind, MAX_OBJECT_ITEMS, Member, Osm, Part, Pass, TagView};
 use crate::error::{Error, Location, Result};
 use crate::progress::{CountingReader, NoProgress, Progress};
 
@@ -152,7 +155,13 @@ impl<R: BufRead> XmlReader<'_, R> {
                     }
                     "nd" => {
                         let r = self.required(&e, "nd", "ref", |v| v.trim().parse().ok())?;
-                        if let Some(Open::Way { refs, .. }) = &mut open {
+                        if let Some(Open::Way { id, refs }) = &mut open {
+                            if refs.len() as u64 >= MAX_OBJECT_ITEMS {
+                                let message = format!(
+                                    "way w{id} lists more than the {MAX_OBJECT_ITEMS} nodes one object may hold"
+                                );
+                                return Err(self.error(None, message));
+                            }
                             refs.push(r);
                         }
                     }
@@ -165,7 +174,13 @@ impl<R: BufRead> XmlReader<'_, R> {
                         })?;
                         let id = self.required(&e, "member", "ref", |v| v.trim().parse().ok())?;
                         let role = self.attr(&e, "role")?.unwrap_or_default();
-                        if let Some(Open::Relation { members, .. }) = &mut open {
+                        if let Some(Open::Relation { id: relation, members }) = &mut open {
+                            if members.len() as u64 >= MAX_OBJECT_ITEMS {
+                                let message = format!(
+                                    "relation r{relation} lists more than the {MAX_OBJECT_ITEMS} members one object may hold"
+                                );
+                                return Err(self.error(None, message));
+                            }
                             members.push(Member { kind, id, role });
                         }
                     }
@@ -202,7 +217,9 @@ impl<R: BufRead> XmlReader<'_, R> {
         let pairs: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let view = TagView::new(&pairs);
         match open {
-            Some(Open::Node { id, lon, lat }) => part.node(pass, id, lon, lat, &view),
+            Some(Open::Node { id, lon, lat }) => {
+                part.node(pass, id, lon, lat, &view).map_err(|e| self.error(None, e))?
+            }
             Some(Open::Way { id, refs }) => part.way(pass, id, || refs.into_iter(), &view),
             Some(Open::Relation { id, members }) => {
                 part.relation(pass, id, || Ok(members), &view).map_err(|e| self.error(None, e))?
@@ -313,6 +330,24 @@ pub fn write_xml(osm: &Osm, generator: &str, out: &mut dyn Write) -> std::io::Re
 mod tests {
     use super::*;
     use crate::osm::read::degrees;
+
+    #[test]
+    fn coordinates_off_the_globe_are_an_error_naming_the_node() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("range.osm");
+        let xml = |lat: &str, lon: &str| {
+            format!("<osm version=\"0.6\">\n  <node id=\"123\" lat=\"{lat}\" lon=\"{lon}\"/>\n</osm>\n")
+        };
+        std::fs::write(&path, xml("60.5", "24.9")).unwrap();
+        assert_eq!(read_xml(&path, &crate::osm::KeepAll).unwrap().counts, [1, 0, 0]);
+        for (lat, lon, why) in
+            [("95", "24.9", "latitude 95 is outside -90..90"), ("0", "200", "longitude 200 is outside")]
+        {
+            std::fs::write(&path, xml(lat, lon)).unwrap();
+            let e = read_xml(&path, &crate::osm::KeepAll).unwrap_err().to_string();
+            assert!(e.contains("node n123: ") && e.contains(why) && e.contains("line 2"), "{e}");
+        }
+    }
 
     #[test]
     fn nanodegrees_round_trip_exactly() {

@@ -6,6 +6,8 @@ use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
 use shapefile::{PolygonRing, ReadableShape, Shape};
 
 use super::{SHP_FILE_CODE, SHP_HEADER_LEN, array, read_error};
@@ -221,22 +223,69 @@ fn ring_area(ring: &[Coord<f64>]) -> f64 {
 fn ring_position(ring: &[Coord<f64>], p: Coord<f64>) -> Option<bool> {
     let mut inside = false;
     for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
-        if cross == 0.0 && p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y) {
-            return None;
-        }
-        if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
-            inside = !inside;
-        }
+        inside ^= edge_crossing(w[0], w[1], p)?;
     }
     Some(inside)
 }
 
-/// Whether the closed ring `outer` contains the ring `inner` (judged by its first vertex that is
-/// not on `outer`; a ring lying wholly on `outer` counts as inside).
-fn ring_contains(outer: &[Coord<f64>], inner: &[Coord<f64>]) -> bool {
-    inner.iter().find_map(|p| ring_position(outer, *p)).unwrap_or(true)
+/// Whether the edge `a`-`b` crosses the ray from `p` towards +x (the even-odd rule); `None` when
+/// `p` lies on the edge.
+fn edge_crossing(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> Option<bool> {
+    let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+    if cross == 0.0 && p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y) {
+        return None;
+    }
+    Some((a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x)
+}
+
+/// Rings with more vertices than this get an R-tree of their edges when first tested, so that a
+/// ring tested against many others (a shell with many holes) costs O(log n) a test, not O(n).
+pub(crate) const EDGE_INDEX_MIN: usize = 64;
+
+/// A closed ring whose edges are put in an R-tree of their bounding boxes the first time a point
+/// is tested against it, when it has more than [`EDGE_INDEX_MIN`] vertices: only the edges whose
+/// box meets the ray from the point can cross it or hold the point, and the parity of the
+/// crossings does not depend on their order, so the answer is that of the plain even-odd test.
+pub(crate) struct IndexedRing<'a> {
+    ring: &'a [Coord<f64>],
+    max_x: f64,
+    tree: Option<RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>>,
+}
+
+impl<'a> IndexedRing<'a> {
+    /// A closed ring (first vertex repeated last), not indexed yet.
+    pub(crate) fn new(ring: &'a [Coord<f64>]) -> Self {
+        IndexedRing { ring, max_x: ring.iter().fold(f64::NEG_INFINITY, |m, c| m.max(c.x)), tree: None }
+    }
+
+    /// Whether `p` is inside the ring; `None` when it lies on the ring itself.
+    pub(crate) fn position(&mut self, p: Coord<f64>) -> Option<bool> {
+        if self.ring.len() <= EDGE_INDEX_MIN {
+            return ring_position(self.ring, p);
+        }
+        let ring = self.ring;
+        let tree = self.tree.get_or_insert_with(|| {
+            RTree::bulk_load(
+                ring.windows(2)
+                    .enumerate()
+                    .map(|(i, w)| GeomWithData::new(Rectangle::from_corners([w[0].x, w[0].y], [w[1].x, w[1].y]), i))
+                    .collect(),
+            )
+        });
+        let ray = AABB::from_corners([p.x, p.y], [self.max_x.max(p.x), p.y]);
+        let mut inside = false;
+        for edge in tree.locate_in_envelope_intersecting(&ray) {
+            let i = edge.data;
+            inside ^= edge_crossing(ring[i], ring[i + 1], p)?;
+        }
+        Some(inside)
+    }
+
+    /// Whether the ring contains the ring `inner` (judged by its first vertex that is not on
+    /// the ring; a ring lying wholly on it counts as inside).
+    fn contains(&mut self, inner: &[Coord<f64>]) -> bool {
+        inner.iter().find_map(|p| self.position(*p)).unwrap_or(true)
+    }
 }
 
 /// Builds polygons from the rings of one record by nesting, as GDAL does: a ring inside an even
@@ -244,6 +293,11 @@ fn ring_contains(outer: &[Coord<f64>], inner: &[Coord<f64>]) -> bool {
 /// containing it. Ring order and winding are not trusted (the specification wants clockwise
 /// exteriors, but some writers use the opposite winding), so every hole goes to the exterior that
 /// contains it, wherever it sits in the record.
+///
+/// Near-linear on many rings: the rings' boxes are indexed in an R-tree, so a ring is tested
+/// only against the rings whose box holds its own, smallest first, and its depth is its smallest
+/// container's plus one (rings of a valid record do not cross, so its containers nest). Large
+/// rings tested many times get an R-tree of their edges ([`EDGE_INDEX_MIN`]).
 fn polygons(rings: Vec<Vec<Coord<f64>>>) -> Option<Geometry<f64>> {
     let rings: Vec<Vec<Coord<f64>>> = rings
         .into_iter()
@@ -260,15 +314,45 @@ fn polygons(rings: Vec<Vec<Coord<f64>>>) -> Option<Geometry<f64>> {
     // Larger rings first: a ring's containers all come before it, the smallest one last.
     let mut order: Vec<usize> = (0..rings.len()).collect();
     order.sort_by(|&a, &b| areas[b].total_cmp(&areas[a]));
+    let mut rank = vec![0usize; rings.len()];
+    for (k, &i) in order.iter().enumerate() {
+        rank[i] = k;
+    }
+    // Boxes with NaN corners cannot be indexed (nor contain anything).
+    let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.iter().all(|v| v.is_finite()))
+            .map(|(i, b)| GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i))
+            .collect(),
+    );
+    let mut indexed: Vec<IndexedRing<'_>> = rings.iter().map(|r| IndexedRing::new(r)).collect();
     let mut depth = vec![0usize; rings.len()];
     let mut parent: Vec<Option<usize>> = vec![None; rings.len()];
-    for (k, &i) in order.iter().enumerate() {
-        for &j in &order[..k] {
-            let (outer, inner) = (boxes[j], boxes[i]);
-            let within = outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
-            if within && ring_contains(&rings[j], &rings[i]) {
-                depth[i] += 1;
+    let mut candidates = Vec::new();
+    for &i in &order {
+        let inner = boxes[i];
+        if !inner.iter().all(|v| v.is_finite()) {
+            continue;
+        }
+        let envelope = AABB::from_corners([inner[0], inner[1]], [inner[2], inner[3]]);
+        candidates.clear();
+        candidates.extend(
+            tree.locate_in_envelope_intersecting(&envelope).map(|c| c.data).filter(|&j| rank[j] < rank[i]).filter(
+                |&j| {
+                    let outer = boxes[j];
+                    outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3]
+                },
+            ),
+        );
+        // Smallest container first: the first ring that contains `i` is its parent.
+        candidates.sort_unstable_by_key(|&j| std::cmp::Reverse(rank[j]));
+        for &j in &candidates {
+            if indexed[j].contains(&rings[i]) {
+                depth[i] = depth[j] + 1;
                 parent[i] = Some(j);
+                break;
             }
         }
     }
@@ -281,11 +365,15 @@ fn polygons(rings: Vec<Vec<Coord<f64>>>) -> Option<Geometry<f64>> {
             holes[p].push(i);
         }
     }
-    let mut result: Vec<Polygon<f64>> = (0..rings.len())
-        .filter(|&i| !is_hole(i))
+    let exteriors: Vec<usize> = (0..rings.len()).filter(|&i| !is_hole(i)).collect();
+    drop(indexed);
+    let mut rings: Vec<Vec<Coord<f64>>> = rings;
+    let mut take = |i: usize| LineString::new(std::mem::take(&mut rings[i]));
+    let mut result: Vec<Polygon<f64>> = exteriors
+        .into_iter()
         .map(|i| {
-            let interiors = holes[i].iter().map(|&h| LineString::new(rings[h].clone())).collect();
-            Polygon::new(LineString::new(rings[i].clone()), interiors)
+            let interiors = holes[i].iter().map(|&h| take(h)).collect();
+            Polygon::new(take(i), interiors)
         })
         .collect();
     match result.len() {
@@ -302,6 +390,74 @@ mod tests {
     use crate::io::shapefile::read_shapefile;
     use crate::io::shapefile::write::shp_header;
     use crate::io::shapefile::write_point_shapefile;
+
+    fn square(x: f64, y: f64, size: f64) -> Vec<Coord<f64>> {
+        [(x, y), (x, y + size), (x + size, y + size), (x + size, y), (x, y)].map(|(x, y)| Coord { x, y }).to_vec()
+    }
+
+    #[test]
+    fn indexed_ring_answers_as_the_plain_even_odd_test() {
+        // A 200-vertex star (indexed, > EDGE_INDEX_MIN), probed on a grid that hits vertices,
+        // edges and rays through vertices.
+        let mut star: Vec<Coord<f64>> = (0..200)
+            .map(|k| {
+                let a = std::f64::consts::TAU * k as f64 / 200.0;
+                let r = if k % 2 == 0 { 10.0 } else { 4.0 };
+                Coord { x: (r * a.cos() * 4.0).round() / 4.0, y: (r * a.sin() * 4.0).round() / 4.0 }
+            })
+            .collect();
+        star.push(star[0]);
+        let mut indexed = IndexedRing::new(&star);
+        let (mut inside, mut on) = (0, 0);
+        for i in -48..=48 {
+            for j in -48..=48 {
+                let p = Coord { x: i as f64 / 4.0, y: j as f64 / 4.0 };
+                let plain = ring_position(&star, p);
+                assert_eq!(indexed.position(p), plain, "{p:?}");
+                inside += usize::from(plain == Some(true));
+                on += usize::from(plain.is_none());
+            }
+        }
+        assert!(indexed.tree.is_some(), "a large ring is indexed");
+        assert!(inside > 1000 && on > 10, "the grid probes both: {inside} inside, {on} on the ring");
+    }
+
+    #[test]
+    fn many_parts_nest_each_hole_in_its_own_square() {
+        // 2,000 squares side by side, each with a hole (given in reverse order, winding
+        // untrusted), and one 400-vertex shell (indexed) holding 50 holes.
+        let mut rings = Vec::new();
+        for i in 0..2000 {
+            let (x, y) = ((i % 50) as f64 * 2.0, (i / 50) as f64 * 2.0);
+            rings.push(square(x + 0.25, y + 0.25, 0.5));
+            rings.push(square(x, y, 1.0));
+        }
+        let mut shell: Vec<Coord<f64>> = (0..400).map(|k| Coord { x: 200.0 + k as f64 / 4.0, y: 0.0 }).collect();
+        shell.extend((0..400).map(|k| Coord { x: 300.0 - k as f64 / 4.0, y: 100.0 }));
+        shell.push(shell[0]);
+        rings.push(shell);
+        for k in 0..50 {
+            rings.push(square(201.0 + k as f64 * 1.5, 50.0, 1.0));
+        }
+        let Some(Geometry::MultiPolygon(mp)) = polygons(rings) else { panic!("a multipolygon") };
+        assert_eq!(mp.0.len(), 2001);
+        for p in &mp.0[..2000] {
+            assert_eq!(p.interiors().len(), 1);
+            let (outer, hole) = (ring_bbox(&p.exterior().0), ring_bbox(&p.interiors()[0].0));
+            assert_eq!([hole[0] - outer[0], hole[1] - outer[1]], [0.25, 0.25], "{outer:?} {hole:?}");
+        }
+        assert_eq!(mp.0[2000].interiors().len(), 50);
+    }
+
+    #[test]
+    fn nested_rings_alternate_exterior_and_hole() {
+        // Four concentric squares: 0 ⊃ 1 ⊃ 2 ⊃ 3 → two polygons, each with one hole.
+        let rings = vec![square(3.0, 3.0, 4.0), square(0.0, 0.0, 10.0), square(2.0, 2.0, 6.0), square(1.0, 1.0, 8.0)];
+        let Some(Geometry::MultiPolygon(mp)) = polygons(rings) else { panic!("a multipolygon") };
+        let sizes: Vec<(f64, f64)> =
+            mp.0.iter().map(|p| (ring_bbox(&p.exterior().0)[2], ring_bbox(&p.interiors()[0].0)[2])).collect();
+        assert_eq!(sizes, vec![(10.0, 9.0), (8.0, 7.0)]);
+    }
 
     #[test]
     fn damaged_record_content_is_a_geometry_problem() {

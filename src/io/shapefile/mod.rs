@@ -60,6 +60,7 @@ use crate::progress::{NoProgress, Progress, Step};
 
 use dbf::DbfReader;
 use encoding::code_page_encoding;
+pub(crate) use geometry::IndexedRing;
 use geometry::{check_shp_header, read_geometry, read_shx};
 use write::{OutputPaths, validate_fields, write_files};
 
