@@ -184,7 +184,7 @@ fn stale_files_of_an_earlier_run_are_named_and_clean_removes_exactly_them() {
     }
     assert!(left.contains(&"notes.txt".to_string()), "a file no manifest lists stays");
     let o = run(&["-q"]);
-    assert!(!stderr(&o).contains("warning"), "nothing stale after --clean: {}", stderr(&o));
+    assert!(!stderr(&o).contains("earlier run"), "nothing stale after --clean: {}", stderr(&o));
 }
 
 #[test]
