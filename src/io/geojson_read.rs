@@ -755,11 +755,9 @@ mod tests {
             let e = read(&doc).unwrap_err().to_string();
             assert!(e.contains("t.geojson: feature 1") && e.contains(&format!("two \"{member}\" members")), "{e}");
         }
-        let e = read(&format!(
-            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","geometry":{{"type":"Point","coordinates":[1,2],"coordinates":[3,4]}},"properties":{{}}}}]}}"#
-        ))
-        .unwrap_err()
-        .to_string();
+        let e = read(r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2],"coordinates":[3,4]},"properties":{}}]}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("t.geojson: feature 0") && e.contains("duplicate field `coordinates`"), "{e}");
         // A lone Feature with two geometries.
         let e = read(&format!(r#"{{"type":"Feature","geometry":{point},"geometry":{point},"properties":{{}}}}"#))
