@@ -402,3 +402,36 @@ fn invalid_polygons_are_named_in_a_warning_and_in_summary_json() {
     assert_eq!(status, Some(0), "{stderr}");
     assert!(stderr.contains("s.geojson: 1 invalid polygon was repaired") && stderr.contains("(id 'tie')"), "{stderr}");
 }
+
+/// A polygon ring that does not end where it begins (RFC 7946 asks that it does) is closed as it
+/// is read and named in the warning and in summary.json's repaired_geometries.
+#[test]
+fn an_unclosed_ring_is_closed_and_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (r, out) = (tmp.path().join("r.geojson"), tmp.path().join("out"));
+    let open_square = r#"{"type":"Feature","properties":{"id":"open","households":10},"geometry":{"type":"Polygon","coordinates":[[[116.400,39.900],[116.401,39.900],[116.401,39.901],[116.400,39.901]]]}}"#;
+    std::fs::write(&r, collection(&[open_square.to_owned()])).unwrap();
+    let services = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/beijing_services_gbk.csv");
+    let args = [
+        "analyze".as_ref(),
+        "--residences".as_ref(),
+        r.as_os_str(),
+        "--services".as_ref(),
+        services.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "-q".as_ref(),
+    ];
+    let (status, stderr) = run_in(tmp.path(), &args);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(stderr.contains("(id 'open'): a ring was not closed"), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let problem = summary["repaired_geometries"][0]["problem"].as_str().unwrap_or_default();
+    assert!(problem.starts_with("a ring was not closed"), "{summary}");
+    let households: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("households.geojson")).unwrap()).unwrap();
+    let ring = households["features"][0]["geometry"]["coordinates"][0].as_array().unwrap().clone();
+    assert_eq!(ring.len(), 5, "closed: {ring:?}");
+    assert_eq!(ring.first(), ring.last());
+}

@@ -142,6 +142,7 @@ pub fn read_csv(path: &Path, encoding: Option<&'static Encoding>, fields: &Field
             fid: None,
             geometry,
             geometry_problem: geometry_problem.map(Box::new),
+            geometry_note: None,
             values,
         });
     }

@@ -616,16 +616,22 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
     if let Some(kind) = &f.wrong_kind {
         return Err(Error::input(loc.field("type"), format!("is '{kind}', expected 'Feature'")));
     }
+    let unclosed = f.geometry.as_ref().map_or(0, unclosed_rings);
     let (geometry, geometry_problem) = match f.geometry.map(decode_geometry) {
         None => (None, None),
         Some(Ok(g)) => (Some(g), None),
         Some(Err(m)) => (None, Some(("geometry".to_owned(), m))),
     };
+    let geometry_note = (unclosed > 0 && geometry.is_some()).then(|| {
+        let rings = if unclosed == 1 { "a ring was".to_owned() } else { format!("{unclosed} rings were") };
+        Box::new(format!("{rings} not closed (the last position must repeat the first): closed as read"))
+    });
     b.features.push(RawFeature {
         index,
         fid,
         geometry,
         geometry_problem: geometry_problem.map(Box::new),
+        geometry_note,
         values: f.values,
     });
     Ok(())
@@ -664,6 +670,27 @@ fn polygon(c: &Coords) -> Result<Polygon<f64>, String> {
     let exterior = ring(it.next().ok_or("a polygon needs at least one ring")?)?;
     let interiors = it.map(ring).collect::<Result<Vec<_>, _>>()?;
     Ok(Polygon::new(exterior, interiors))
+}
+
+/// How many rings of a Polygon or MultiPolygon do not end where they begin (RFC 7946 asks that
+/// they do; `geo` closes them).
+fn unclosed_rings(g: &GeometryIn) -> usize {
+    let open = |ring: &Coords| match ring {
+        Coords::List(pts) => match (pts.first(), pts.last()) {
+            (Some(a), Some(b)) => position(a).ok() != position(b).ok(),
+            _ => false,
+        },
+        _ => false,
+    };
+    let rings_of = |poly: &Coords| match poly {
+        Coords::List(rings) => rings.iter().filter(|r| open(r)).count(),
+        _ => 0,
+    };
+    match (g.kind.as_str(), &g.coordinates) {
+        ("Polygon", Some(c)) => rings_of(c),
+        ("MultiPolygon", Some(Coords::List(polys))) => polys.iter().map(rings_of).sum(),
+        _ => 0,
+    }
 }
 
 fn decode_geometry(g: GeometryIn) -> Result<Geometry<f64>, String> {

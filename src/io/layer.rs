@@ -49,6 +49,9 @@ pub struct RawFeature {
     /// Why the geometry could not be read: the field concerned (`geometry`, or a CSV
     /// coordinate column) and the message. Reported by the loader, which knows the feature's id.
     pub geometry_problem: Option<Box<(String, String)>>,
+    /// What the reader mended in an otherwise readable geometry (a ring it closed), for the
+    /// loader to report as a repair.
+    pub geometry_note: Option<Box<String>>,
     /// Attribute values, aligned with [`Layer::fields`] (shorter when trailing fields are absent).
     pub values: Vec<Value>,
 }

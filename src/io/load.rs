@@ -365,7 +365,20 @@ impl FeatureContext<'_> {
         let at = || self.at(index, id);
         let at_geometry = || at().field("geometry");
         let geometry = geometry_to_wgs84(take_geometry(f, &at)?, &self.crs, self.given, self.role, &at_geometry)?;
+        let before = repaired.len();
         let geometry = self.repair(geometry, index, id, repaired)?;
+        // A ring the reader closed is a repair too: noted alone, or before the validity repair.
+        if let Some(note) = f.geometry_note.take() {
+            match repaired.get_mut(before) {
+                Some(r) => r.problem = format!("{note}; {}", r.problem),
+                None => repaired.push(RepairedGeometry {
+                    layer: self.path.display().to_string(),
+                    feature: index,
+                    id: id.to_owned(),
+                    problem: *note,
+                }),
+            }
+        }
         let lonlat = representative_point(&geometry, self.role, &at_geometry)?;
         Ok((geometry, lonlat))
     }

@@ -568,6 +568,7 @@ impl OsmImport {
             fid: None,
             geometry: Some(geometry),
             geometry_problem: None,
+            geometry_note: None,
             values,
         };
         let residences = self
@@ -631,6 +632,7 @@ impl OsmImport {
                 fid: None,
                 geometry: Some(geo::Geometry::MultiPolygon(z.geometry.clone())),
                 geometry_problem: None,
+                geometry_note: None,
                 values: vec![
                     FieldValue::Text(z.id.to_string()),
                     z.name.as_deref().map_or(FieldValue::Null, |n| FieldValue::Text(n.to_owned())),

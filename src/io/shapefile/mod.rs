@@ -136,6 +136,7 @@ pub(crate) fn read_shapefile_reporting(
             fid: None,
             geometry,
             geometry_problem: geometry_problem.map(Box::new),
+            geometry_note: None,
             values,
         });
     }
