@@ -401,13 +401,27 @@ pub fn profile(data: &[u8]) {
     }
 }
 
+/// A [`network`] input decoded by [`network_input`].
+#[derive(Debug, Clone)]
+pub struct NetworkInput {
+    /// The polylines, metres.
+    pub lines: Vec<Vec<[f64; 2]>>,
+    /// One direction per line (used when `directed`).
+    pub directions: Vec<Direction>,
+    /// Tolerance and minimum component size from the first two bytes.
+    pub opts: NetworkOptions,
+    /// Whether to build with directions.
+    pub directed: bool,
+    /// How many vertices are not finite.
+    pub non_finite: usize,
+}
+
 /// Turns fuzz bytes into network lines: byte 0 picks the node tolerance, byte 1 the minimum
 /// component size, byte 2 whether lines are directed; then 5-byte records `[tag, x (i16 LE),
-/// y (i16 LE)]`: tag 0 ends the line (the next record's tag % 3 is its direction), tag 1 is a
-/// non-finite vertex, any other tag a vertex at `(x, y)` times a scale picked by `tag % 5`.
-/// Returns the lines, their directions, the options, whether directed, and how many vertices
-/// are not finite.
-pub fn network_input(data: &[u8]) -> (Vec<Vec<[f64; 2]>>, Vec<Direction>, NetworkOptions, bool, usize) {
+/// y (i16 LE)]`: tag 0 ends the line (the record's `x` low byte % 3 is the next line's
+/// direction), tag 1 is a non-finite vertex, any other tag a vertex at `(x, y)` times a scale
+/// picked by `tag % 5`.
+pub fn network_input(data: &[u8]) -> NetworkInput {
     const TOLERANCES: [f64; 5] = [0.0, 0.01, 0.5, 3.0, 1e6];
     const SCALES: [f64; 5] = [0.001, 0.01, 1.0, 1e3, 1e9];
     let byte = |i: usize| data.get(i).copied().unwrap_or(0);
@@ -447,7 +461,7 @@ pub fn network_input(data: &[u8]) -> (Vec<Vec<[f64; 2]>>, Vec<Direction>, Networ
             }
         }
     }
-    (lines, directions, opts, directed, non_finite)
+    NetworkInput { lines, directions, opts, directed, non_finite }
 }
 
 /// Network builder: [`WalkingNetwork::build`] or [`WalkingNetwork::build_directed`] on lines
@@ -455,7 +469,7 @@ pub fn network_input(data: &[u8]) -> (Vec<Vec<[f64; 2]>>, Vec<Direction>, Networ
 /// distinct existing nodes (lower first, each pair once) with finite lengths, keep only
 /// components of at least `min_component` nodes, and snap its own vertices onto its edges.
 pub fn network(data: &[u8]) {
-    let (lines, directions, opts, directed, non_finite) = network_input(data);
+    let NetworkInput { lines, directions, opts, directed, non_finite } = network_input(data);
     let built = if directed {
         WalkingNetwork::build_directed(&lines, &directions, &opts)
     } else {
@@ -657,13 +671,13 @@ mod tests {
     fn network_input_counts_non_finite_vertices() {
         // tolerance 0, min component 0, undirected; a vertex, a NaN, a line break, a vertex.
         let data = [0, 0, 0, 2, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 5, 0, 5, 0];
-        let (lines, directions, opts, directed, non_finite) = network_input(&data);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(directions.len(), 2);
-        assert_eq!(non_finite, 1);
-        assert!(!directed);
-        assert_eq!(opts.node_tolerance_m, 0.0);
-        assert_eq!(lines[1], vec![[5000.0, 5000.0]]);
+        let input = network_input(&data);
+        assert_eq!(input.lines.len(), 2);
+        assert_eq!(input.directions.len(), 2);
+        assert_eq!(input.non_finite, 1);
+        assert!(!input.directed);
+        assert_eq!(input.opts.node_tolerance_m, 0.0);
+        assert_eq!(input.lines[1], vec![[5000.0, 5000.0]]);
         network(&data);
     }
 }

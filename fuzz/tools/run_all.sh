@@ -1,0 +1,32 @@
+#!/bin/sh
+# Builds the fuzz targets once, then runs each for SECONDS (default 600), two at a time, at the
+# lowest priority, keeping each run's log in fuzz/logs/<target>.log (libFuzzer's counters).
+# Fork mode (-fork=1) keeps fuzzing past a crash, OOM or timeout: each is written to
+# fuzz/artifacts/<target>/ for `cargo fuzz tmin` and fuzz/regressions/<target>/.
+# The binaries are run directly (not through `cargo fuzz run`), so editing the library while
+# they run does not rebuild them; SKIP_BUILD=1 runs the binaries already built.
+# Usage, from anywhere: sh fuzz/tools/run_all.sh [SECONDS] [TARGET...]
+set -u
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+[ $# -gt 0 ] && shift
+targets=${*:-"geojson shapefile csv osm_pbf osm_xml prj profile network"}
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    nice -n 19 cargo fuzz build -s none || exit 1
+fi
+bin=target/$(rustc -vV | sed -n 's/^host: //p')/release
+mkdir -p logs
+run() {
+    mkdir -p "corpus/$1" "artifacts/$1"
+    nice -n 19 "$bin/$1" "corpus/$1" "seeds/$1" -artifact_prefix="artifacts/$1/" \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
+        -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -print_final_stats=1 \
+        > "logs/$1.log" 2>&1
+}
+set -- $targets
+while [ $# -gt 0 ]; do
+    run "$1" &
+    if [ $# -gt 1 ]; then run "$2" & shift; fi
+    shift
+    wait
+done
