@@ -35,8 +35,11 @@ pub const SHAPEFILE_PARTS: [&str; 5] = ["shp", "shx", "dbf", "prj", "cpg"];
 /// The names of the fuzz targets, one per function of this module (and per folder of seeds).
 pub const TARGETS: [&str; 8] = ["geojson", "shapefile", "csv", "osm_pbf", "osm_xml", "prj", "profile", "network"];
 
-/// A folder of its own for this thread, under the system's temporary folder, for readers that
-/// take a path. Created once per thread; files in it are overwritten by each input.
+/// A folder of its own for this thread, `lifecircle-fuzz-<pid>-<n>` under the system's temporary
+/// folder (`TMPDIR`), for readers that take a path. Created once per thread; files in it are
+/// overwritten by each input. The folders of processes that have ended (libFuzzer's fork mode
+/// starts one per job) are removed when a process creates its first one (where `/proc` says
+/// which processes run).
 fn scratch_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
@@ -46,6 +49,9 @@ fn scratch_dir() -> PathBuf {
         d.borrow_mut()
             .get_or_insert_with(|| {
                 let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                if n == 0 {
+                    remove_stale_scratch_dirs();
+                }
                 let dir = std::env::temp_dir().join(format!("lifecircle-fuzz-{}-{n}", std::process::id()));
                 if let Err(e) = std::fs::create_dir_all(&dir) {
                     panic!("fuzz harness: cannot create {}: {e}", dir.display());
@@ -54,6 +60,22 @@ fn scratch_dir() -> PathBuf {
             })
             .clone()
     })
+}
+
+/// Removes the scratch folders of processes that no longer run (Linux: no `/proc/<pid>`).
+fn remove_stale_scratch_dirs() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("lifecircle-fuzz-").and_then(|r| r.split('-').next()) else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            // Another process may be removing it too: ignore failures.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Writes `data` to `name` in the scratch folder and returns its path.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the fuzz targets once, then runs each for SECONDS (default 600), two at a time, at the
-# lowest priority, keeping each run's log in fuzz/logs/<target>.log (libFuzzer's counters).
+# lowest priority, keeping each run's log in fuzz/$LOGS/<target>.log (LOGS defaults to logs).
 # Fork mode (-fork=1) keeps fuzzing past a crash, OOM or timeout: each is written to
 # fuzz/artifacts/<target>/ for `cargo fuzz tmin` and fuzz/regressions/<target>/.
 # The binaries are run directly (not through `cargo fuzz run`), so editing the library while
@@ -15,13 +15,17 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     nice -n 19 cargo fuzz build -s none || exit 1
 fi
 bin=target/$(rustc -vV | sed -n 's/^host: //p')/release
-mkdir -p logs
+logs=${LOGS:-logs}
+mkdir -p "$logs"
+# The readers that take a path write each input to a scratch file: on tmpfs that is 3-4 times
+# faster than on a disk (ext4 with discard here).
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 run() {
     mkdir -p "corpus/$1" "artifacts/$1"
     nice -n 19 "$bin/$1" "corpus/$1" "seeds/$1" -artifact_prefix="artifacts/$1/" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
         -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -print_final_stats=1 \
-        > "logs/$1.log" 2>&1
+        > "$logs/$1.log" 2>&1
 }
 set -- $targets
 while [ $# -gt 0 ]; do
