@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the fuzz targets once, then runs each for SECONDS (default 600), two at a time, at the
 # lowest priority, keeping each run's log in fuzz/$LOGS/<target>.log (LOGS defaults to logs).
-# Fork mode (-fork=1) keeps fuzzing past a crash, OOM or timeout: each is written to
+# Fork mode (-fork=1, unless FORK=0) keeps fuzzing past a crash, OOM or timeout: each is written to
 # fuzz/artifacts/<target>/ for `cargo fuzz tmin` and fuzz/regressions/<target>/.
 # The binaries are run directly (not through `cargo fuzz run`), so editing the library while
 # they run does not rebuild them; SKIP_BUILD=1 runs the binaries already built.
@@ -20,12 +20,22 @@ mkdir -p "$logs"
 # The readers that take a path write each input to a scratch file: on tmpfs that is 3-4 times
 # faster than on a disk (ext4 with discard here).
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
+# One thread for rayon: no waiting for worker threads between executions (the outputs do not
+# depend on the thread count).
+export RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-1}
+# FORK=0: plain mode, several times the executions of fork mode (whose jobs each replay the
+# corpus) but it stops at the first finding.
+if [ "${FORK:-1}" = 1 ]; then
+    mode="-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1"
+else
+    mode=""
+fi
 run() {
     mkdir -p "corpus/$1" "artifacts/$1"
+    # shellcheck disable=SC2086
     nice -n 19 "$bin/$1" "corpus/$1" "seeds/$1" -artifact_prefix="artifacts/$1/" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
-        -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -print_final_stats=1 \
-        > "$logs/$1.log" 2>&1
+        $mode -print_final_stats=1 > "$logs/$1.log" 2>&1
 }
 set -- $targets
 while [ $# -gt 0 ]; do
