@@ -55,6 +55,9 @@
 pub mod analysis;
 pub mod crs;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod io;
 pub mod job;

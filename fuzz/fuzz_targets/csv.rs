@@ -1,0 +1,5 @@
+//! Fuzz target `csv`: the invariants live in `lifecircle::fuzzing::csv` (src/fuzzing.rs), which
+//! `cargo test` also runs on every seed and regression file.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lifecircle::fuzzing::csv(data));

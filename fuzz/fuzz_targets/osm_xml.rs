@@ -1,0 +1,5 @@
+//! Fuzz target `osm_xml`: the invariants live in `lifecircle::fuzzing::osm_xml` (src/fuzzing.rs), which
+//! `cargo test` also runs on every seed and regression file.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lifecircle::fuzzing::osm_xml(data));

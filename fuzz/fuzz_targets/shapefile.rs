@@ -1,0 +1,5 @@
+//! Fuzz target `shapefile`: the invariants live in `lifecircle::fuzzing::shapefile` (src/fuzzing.rs), which
+//! `cargo test` also runs on every seed and regression file.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lifecircle::fuzzing::shapefile(data));
