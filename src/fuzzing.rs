@@ -692,6 +692,7 @@ mod tests {
                 fid: None,
                 geometry: None,
                 geometry_problem: None,
+                geometry_note: None,
                 values: vec![crate::io::Value::Null, crate::io::Value::Null],
             }],
             declared_crs: None,

@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, GeodesicArea, Geometry, InteriorPoint, MakeValid, MultiPolygon, Polygon, Validation};
+use geo::{
+    Coord, GeodesicArea, Geometry, InteriorPoint, MakeValid, MapCoordsInPlace, MultiPolygon, Polygon, Validation,
+};
 
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
@@ -364,7 +366,13 @@ impl FeatureContext<'_> {
         let index = f.index;
         let at = || self.at(index, id);
         let at_geometry = || at().field("geometry");
-        let geometry = geometry_to_wgs84(take_geometry(f, &at)?, &self.crs, self.given, self.role, &at_geometry)?;
+        let mut geometry = geometry_to_wgs84(take_geometry(f, &at)?, &self.crs, self.given, self.role, &at_geometry)?;
+        // Subnormal coordinates (below 1e-308 degrees) mean 0 at any precision, and they trip
+        // geo's sweep-line assertions: flush them to zero.
+        geometry.map_coords_in_place(|c| Coord {
+            x: if c.x.is_subnormal() { 0.0 } else { c.x },
+            y: if c.y.is_subnormal() { 0.0 } else { c.y },
+        });
         let before = repaired.len();
         let geometry = self.repair(geometry, index, id, repaired)?;
         // A ring the reader closed is a repair too: noted alone, or before the validity repair.
