@@ -25,8 +25,8 @@ for log in "$dir"/*.log; do
         echo "$last" | sed 's/^#//' | awk -v t="$t" -v n="${n:-0}" -v rate="${rate:-0}" -v crash="$crash" '{
             for (i = 1; i <= NF; i++) { k[$i] = $(i + 1) }
             corp = k["corp:"]; sub("/.*", "", corp)
-            secs = rate > 0 ? n / rate : 0
-            printf "| %s | plain | %d | %d | %d | %s | %s | %s | stopped at a finding: %s |\n", t, n, secs, rate, k["cov:"], k["ft:"], corp, crash > 0 ? "yes" : "no"
+            secs = (rate + 0 > 0) ? n / rate : 0
+            printf "| %s | plain | %d | %d | %d | %s | %s | %s | stopped at a finding: %s |\n", t, n, secs, rate, k["cov:"], k["ft:"], corp, (crash > 0 ? "yes" : "no")
         }'
     fi
 done
