@@ -355,21 +355,20 @@ fn check_import(path: &Path) {
 /// OSM PBF: written to a scratch file, read with [`crate::osm::read_pbf`] (every element kept)
 /// and imported with [`crate::osm::import_osm`].
 pub fn osm_pbf(data: &[u8]) {
-    let path = scratch_file("fuzz.osm.pbf", data);
-    match crate::osm::read_pbf(&path, &KeepAll) {
-        Ok(osm) => {
-            check_osm(&osm);
-            check_import(&path);
-        }
-        Err(e) => check_error(&e, &path),
-    }
+    osm_extract("fuzz.osm.pbf", data, crate::osm::read_pbf);
 }
 
 /// OSM XML: written to a scratch `.osm` file, read with [`crate::osm::read_xml`] (every element
 /// kept) and imported with [`crate::osm::import_osm`].
 pub fn osm_xml(data: &[u8]) {
-    let path = scratch_file("fuzz.osm", data);
-    match crate::osm::read_xml(&path, &KeepAll) {
+    osm_extract("fuzz.osm", data, crate::osm::read_xml);
+}
+
+/// The OSM targets: `data` as the scratch file `name`, read by `read` with every element kept,
+/// checked, then imported.
+fn osm_extract(name: &str, data: &[u8], read: fn(&Path, &dyn crate::osm::Filter) -> crate::Result<Osm>) {
+    let path = scratch_file(name, data);
+    match read(&path, &KeepAll) {
         Ok(osm) => {
             check_osm(&osm);
             check_import(&path);
