@@ -3,24 +3,9 @@
 //! all outputs or none, a manifest naming stale files, `--clean`, and leftovers of a crashed run.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-
-fn lifecircle() -> Command {
-    Command::cargo_bin("lifecircle").unwrap()
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    v.sort();
-    v
-}
+use crate::common::{assert_success, file_names, fixture, lifecircle, repo_path, stderr, temp_dir};
 
 fn analyze(current: &Path, residences: &str, services: &str, out: &str, extra: &[&str]) -> std::process::Output {
     lifecircle()
@@ -31,13 +16,12 @@ fn analyze(current: &Path, residences: &str, services: &str, out: &str, extra: &
         .unwrap()
 }
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// The sample's layers copied into `dir` under the names analyze writes.
 fn inputs_named_as_outputs(dir: &Path) -> (Vec<u8>, Vec<u8>) {
-    let (r, s) = (fs::read(repo("data/residences.geojson")).unwrap(), fs::read(repo("data/services.geojson")).unwrap());
+    let (r, s) = (
+        fs::read(repo_path("data/residences.geojson")).unwrap(),
+        fs::read(repo_path("data/services.geojson")).unwrap(),
+    );
     fs::write(dir.join("households.geojson"), &r).unwrap();
     fs::write(dir.join("facilities.geojson"), &s).unwrap();
     (r, s)
@@ -45,7 +29,7 @@ fn inputs_named_as_outputs(dir: &Path) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn out_dot_never_replaces_the_inputs() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let (r, s) = inputs_named_as_outputs(d.path());
     let o = analyze(d.path(), "households.geojson", "facilities.geojson", ".", &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -53,12 +37,12 @@ fn out_dot_never_replaces_the_inputs() {
     assert!(err.contains("households.geojson") && err.contains("would replace the input"), "{err}");
     assert_eq!(fs::read(d.path().join("households.geojson")).unwrap(), r);
     assert_eq!(fs::read(d.path().join("facilities.geojson")).unwrap(), s);
-    assert_eq!(names(d.path()), ["facilities.geojson", "households.geojson"], "nothing written, no lock left");
+    assert_eq!(file_names(d.path()), ["facilities.geojson", "households.geojson"], "nothing written, no lock left");
 }
 
 #[test]
 fn an_output_that_is_a_hard_or_symbolic_link_to_an_input_is_refused() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let (r, _) = inputs_named_as_outputs(d.path());
     for kind in ["hard", "symbolic"] {
         let out = d.path().join(kind);
@@ -80,14 +64,14 @@ fn an_output_that_is_a_hard_or_symbolic_link_to_an_input_is_refused() {
             stderr(&o)
         );
         assert_eq!(fs::read(d.path().join("households.geojson")).unwrap(), r, "{kind}");
-        assert_eq!(names(&out), ["summary.json"], "{kind}: nothing else written");
+        assert_eq!(file_names(&out), ["summary.json"], "{kind}: nothing else written");
     }
 }
 
 #[cfg(unix)]
 #[test]
 fn planted_links_in_the_output_folder_are_replaced_not_followed() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let victim = d.path().join("victim.txt");
     fs::write(&victim, "keep me").unwrap();
     let out = d.path().join("out");
@@ -96,7 +80,7 @@ fn planted_links_in_the_output_folder_are_replaced_not_followed() {
         std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
     }
     let o = lifecircle().current_dir(d.path()).args(["analyze", "--out", "out", "-q"]).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_success(&o);
     assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me");
     assert!(fs::symlink_metadata(out.join("households.geojson")).unwrap().is_file(), "the link itself was replaced");
     // A planted lock link is refused and its target untouched.
@@ -111,7 +95,7 @@ fn planted_links_in_the_output_folder_are_replaced_not_followed() {
 
 #[test]
 fn a_concurrent_run_is_refused_while_the_lock_is_held() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let out = d.path().join("out");
     fs::create_dir(&out).unwrap();
     let lock = fs::File::create(out.join(".lifecircle.lock")).unwrap();
@@ -119,24 +103,24 @@ fn a_concurrent_run_is_refused_while_the_lock_is_held() {
     let o = lifecircle().current_dir(d.path()).args(["analyze", "--out", "out", "-q"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("another lifecircle run is writing to this folder"), "{}", stderr(&o));
-    assert_eq!(names(&out), [".lifecircle.lock"]);
+    assert_eq!(file_names(&out), [".lifecircle.lock"]);
     drop(lock);
     // The lock of a killed run dies with it: the file alone does not block the next run.
     let o = lifecircle().current_dir(d.path()).args(["analyze", "--out", "out", "-q"]).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_success(&o);
     assert!(!out.join(".lifecircle.lock").exists());
 }
 
 #[test]
 fn a_failed_report_leaves_the_previous_run_as_it_was() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let run = |extra: &[&str]| {
         lifecircle().current_dir(d.path()).args(["analyze", "--out", "out", "-q"]).args(extra).output().unwrap()
     };
     assert!(run(&[]).status.success());
     let out = d.path().join("out");
     let before: Vec<(String, Vec<u8>)> =
-        names(&out).into_iter().map(|n| (n.clone(), fs::read(out.join(&n)).unwrap())).collect();
+        file_names(&out).into_iter().map(|n| (n.clone(), fs::read(out.join(&n)).unwrap())).collect();
     // A folder where map.png should go makes the report's part of the commit impossible: the new
     // layers (another detour, so other bytes) must not appear either.
     fs::create_dir(out.join("map.png")).unwrap();
@@ -145,19 +129,19 @@ fn a_failed_report_leaves_the_previous_run_as_it_was() {
     assert!(stderr(&o).contains("map.png"), "{}", stderr(&o));
     fs::remove_dir(out.join("map.png")).unwrap();
     let after: Vec<(String, Vec<u8>)> =
-        names(&out).into_iter().map(|n| (n.clone(), fs::read(out.join(&n)).unwrap())).collect();
+        file_names(&out).into_iter().map(|n| (n.clone(), fs::read(out.join(&n)).unwrap())).collect();
     assert_eq!(before.len(), after.len());
     assert!(before == after, "the folder is as it was");
 }
 
 #[test]
 fn stale_files_of_an_earlier_run_are_named_and_clean_removes_exactly_them() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let run = |extra: &[&str]| {
         lifecircle().current_dir(d.path()).args(["analyze", "--out", "out"]).args(extra).output().unwrap()
     };
     let o = run(&["--report", "--lang", "en", "--format", "csv", "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_success(&o);
     let out = d.path().join("out");
     fs::write(out.join("notes.txt"), "mine").unwrap();
     let manifest: serde_json::Value =
@@ -177,8 +161,8 @@ fn stale_files_of_an_earlier_run_are_named_and_clean_removes_exactly_them() {
     assert!(out.join("report.html").exists(), "kept without --clean");
     let o = run(&["--clean"]);
     assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("removed 5 files of an earlier run"), "{}", stderr(&o));
-    let left = names(&out);
+    assert!(stderr(&o).contains("removed 5 files of an earlier run"), "{}", stderr(&o));
+    let left = file_names(&out);
     for gone in ["households.csv", "report.html", "map.png"] {
         assert!(!left.contains(&gone.to_string()), "{gone} not removed");
     }
@@ -189,24 +173,24 @@ fn stale_files_of_an_earlier_run_are_named_and_clean_removes_exactly_them() {
 
 #[test]
 fn leftovers_of_a_killed_run_are_removed_by_the_next() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let out = d.path().join("out");
     fs::create_dir_all(out.join(".lifecircle-tmp-KILLED")).unwrap();
     fs::write(out.join(".lifecircle-tmp-KILLED/households.geojson"), "half").unwrap();
     fs::write(out.join(".households.tmp-31337.geojson"), "half").unwrap();
     fs::write(out.join(".lifecircle.lock"), "31337\n").unwrap();
     let o = lifecircle().current_dir(d.path()).args(["analyze", "--out", "out"]).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_success(&o);
     assert!(stderr(&o).contains("removed 2 temporary files or folders left by an interrupted run"), "{}", stderr(&o));
-    let left = names(&out);
+    let left = file_names(&out);
     assert!(left.iter().all(|n| !n.contains("tmp") && n != ".lifecircle.lock"), "{left:?}");
 }
 
 #[test]
 fn import_osm_and_report_never_replace_their_inputs() {
-    let d = tempfile::tempdir().unwrap();
+    let d = temp_dir();
     let osm = d.path().join("kamppi.osm");
-    fs::copy(repo("tests/fixtures/helsinki-kamppi.osm"), &osm).unwrap();
+    fs::copy(fixture("helsinki-kamppi.osm"), &osm).unwrap();
     let original = fs::read(&osm).unwrap();
     let out = d.path().join("city");
     fs::create_dir(&out).unwrap();
@@ -215,7 +199,7 @@ fn import_osm_and_report_never_replace_their_inputs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("network.geojson: this output would replace the input"), "{}", stderr(&o));
     assert_eq!(fs::read(&osm).unwrap(), original);
-    assert_eq!(names(&out), ["network.geojson"]);
+    assert_eq!(file_names(&out), ["network.geojson"]);
 
     // report: report.html as a hard link to the analysis's households layer.
     let o = lifecircle().current_dir(d.path()).args(["analyze", "--out", "res", "-q"]).output().unwrap();

@@ -1,35 +1,11 @@
-//! Integration tests running the `lifecircle` binary.
+//! Integration tests running the `lifecircle` binary: `analyze` on the sample and the Beijing
+//! fixtures (formats, CRSs, detour, walking network, zones, gaps), `standards`, and `report`.
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn lifecircle() -> Command {
-    Command::cargo_bin("lifecircle").unwrap()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn run_analyze(residences: &Path, services: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    lifecircle()
-        .arg("analyze")
-        .arg("--residences")
-        .arg(residences)
-        .arg("--services")
-        .arg(services)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
-}
+use crate::common::{assert_success, fixture, lifecircle, read_json, run_analyze, temp_dir};
 
 fn run_beijing(out: &Path, extra: &[&str]) -> std::process::Output {
     run_analyze(&fixture("beijing_residences.geojson"), &fixture("beijing_services_gbk.csv"), out, extra)
@@ -37,9 +13,9 @@ fn run_beijing(out: &Path, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn sample_runs_with_no_arguments_and_meets_the_contract() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = lifecircle().current_dir(dir.path()).arg("analyze").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bundled sample"), "{stderr}");
@@ -64,9 +40,9 @@ fn sample_runs_with_no_arguments_and_meets_the_contract() {
 
 #[test]
 fn chinese_csv_and_field_aliases_give_the_expected_answers() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = run_beijing(dir.path(), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("'奶茶店' ×1"), "unknown category warned with its count: {stderr}");
     let hh = read_json(&dir.path().join("households.geojson"));
@@ -101,7 +77,7 @@ fn chinese_csv_and_field_aliases_give_the_expected_answers() {
 
 #[test]
 fn strict_turns_unknown_categories_into_an_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = run_beijing(dir.path(), &["--strict"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -113,14 +89,14 @@ fn strict_turns_unknown_categories_into_an_error() {
 fn outputs_are_identical_for_any_thread_count() {
     let mut outputs = Vec::new();
     for threads in ["1", "4"] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = temp_dir();
         let out = lifecircle()
             .env("RAYON_NUM_THREADS", threads)
             .args(["analyze", "--format", "csv,shp", "--out"])
             .arg(dir.path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_success(&out);
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -144,9 +120,9 @@ fn outputs_are_identical_for_any_thread_count() {
 
 #[test]
 fn csv_and_shapefile_outputs() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = run_beijing(dir.path(), &["--format", "csv", "--format", "shp"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let csv = std::fs::read(dir.path().join("households.csv")).unwrap();
     assert!(csv.starts_with(b"\xEF\xBB\xBFid,households,population,elderly,dist_middle_school"));
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
@@ -171,23 +147,23 @@ fn csv_and_shapefile_outputs() {
 
 #[test]
 fn output_crs_is_declared() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = run_beijing(dir.path(), &["--out-crs", "EPSG:4548"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let hh = read_json(&dir.path().join("households.geojson"));
     assert!(hh["crs"]["properties"]["name"].as_str().unwrap().contains("4548"));
     let x = hh["features"][0]["geometry"]["coordinates"][0].as_f64().unwrap();
     assert!(x > 400_000.0 && x < 600_000.0, "{x}"); // CGCS2000 3-degree GK CM 117E (EPSG:4548) easting
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = run_beijing(dir.path(), &["--out-crs", "gcj02"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let hh = read_json(&dir.path().join("households.geojson"));
     assert_eq!(hh["crs"]["properties"]["name"], "GCJ-02");
     let lon = hh["features"][0]["geometry"]["coordinates"][0].as_f64().unwrap();
     assert!((lon - 116.41).abs() > 1e-4, "GCJ-02 shifts Beijing by hundreds of metres: {lon}");
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = run_beijing(dir.path(), &[]);
     assert!(out.status.success());
     let hh = read_json(&dir.path().join("households.geojson"));
@@ -198,7 +174,7 @@ fn output_crs_is_declared() {
 fn gcj02_services_land_where_the_wgs84_ones_do() {
     // Shift the services to GCJ-02 as a Chinese web map would, read them back with
     // --services-crs gcj02: the distances must match the WGS84 run to 0.1 m.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let layer = lifecircle::io::read_layer(&fixture("beijing_services_gbk.csv"), &Default::default()).unwrap();
     let lon_col = layer.column("经度").unwrap();
     let lat_col = layer.column("纬度").unwrap();
@@ -219,7 +195,7 @@ fn gcj02_services_land_where_the_wgs84_ones_do() {
     assert!(run_beijing(&wgs_out, &[]).status.success());
     let gcj_out = dir.path().join("gcj");
     let out = run_analyze(&fixture("beijing_residences.geojson"), &gcj, &gcj_out, &["--services-crs", "gcj02"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let a = read_json(&wgs_out.join("households.geojson"));
     let b = read_json(&gcj_out.join("households.geojson"));
     for (fa, fb) in a["features"].as_array().unwrap().iter().zip(b["features"].as_array().unwrap()) {
@@ -233,7 +209,7 @@ fn gcj02_services_land_where_the_wgs84_ones_do() {
 #[test]
 fn projected_input_with_crs_flag_matches_wgs84() {
     // Write the residences in CGCS2000 3-degree GK CM 114E (EPSG:4547) and read them back with the flag.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let crs = lifecircle::crs::Crs::parse("EPSG:4547").unwrap();
     let layer = lifecircle::io::read_layer(&fixture("beijing_residences.geojson"), &Default::default()).unwrap();
     let mut feats = Vec::new();
@@ -255,7 +231,7 @@ fn projected_input_with_crs_flag_matches_wgs84() {
     assert!(stderr.contains("looks projected") && stderr.contains("--residences-crs"), "{stderr}");
     // With the flag: same distances as from WGS84.
     let out = run_analyze(&projected, &services, &dir.path().join("p"), &["--residences-crs", "EPSG:4547"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     assert!(run_beijing(&dir.path().join("w"), &[]).status.success());
     let a = read_json(&dir.path().join("w/households.geojson"));
     let b = read_json(&dir.path().join("p/households.geojson"));
@@ -271,7 +247,7 @@ fn projected_input_with_crs_flag_matches_wgs84() {
 
 #[test]
 fn detour_is_reported_and_shrinks_coverage() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     assert!(run_beijing(dir.path(), &["--detour", "1.4"]).status.success());
     let s = read_json(&dir.path().join("summary.json"));
     assert_eq!(s["detour"], 1.4);
@@ -332,7 +308,7 @@ fn standards_list_show_and_user_profiles() {
     assert_eq!(out.status.code(), Some(2));
 
     // A user profile: only clinics, 200 m.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let toml = dir.path().join("mine.toml");
     std::fs::write(
         &toml,
@@ -372,7 +348,7 @@ source = "test"
     )
     .unwrap();
     let out = run_beijing(&dir.path().join("o"), &["--standard", toml.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let s = read_json(&dir.path().join("o/summary.json"));
     assert_eq!(s["standard"], "mine");
     assert_eq!(s["categories"].as_object().unwrap().len(), 1);
@@ -430,11 +406,11 @@ fn close(v: &Value, want: f64, tol: f64) -> bool {
 
 #[test]
 fn network_distances_follow_the_streets_and_one_way_bridges() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (r, s, n) = write_network_fixture(dir.path());
     let out = dir.path().join("out");
     let o = run_analyze(&r, &s, &out, &["--network", n.to_str().unwrap(), "--min-component", "1"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("1 residence is more than 200 m from the network") && stderr.contains("far"), "{stderr}");
     let hh = read_json(&out.join("households.geojson"));
@@ -478,12 +454,12 @@ fn network_distances_follow_the_streets_and_one_way_bridges() {
 
 #[test]
 fn judging_by_minutes_uses_the_tier_and_the_cohort_speed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (r, s, n) = write_network_fixture(dir.path());
     let out = dir.path().join("out");
     let args = ["--network", n.to_str().unwrap(), "--min-component", "1", "--judge", "minutes", "--speed", "1.2"];
     let o = run_analyze(&r, &s, &out, &args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let s = read_json(&out.join("summary.json"));
     assert_eq!(s["judge"], "minutes");
     let radius = |c: &str| s["categories"][c]["radius_m"].as_f64().unwrap();
@@ -502,7 +478,7 @@ fn judging_by_minutes_uses_the_tier_and_the_cohort_speed() {
 #[test]
 fn network_outputs_are_identical_for_any_thread_count() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let mut outputs = Vec::new();
     for threads in ["1", "3"] {
         let out = dir.path().join(threads);
@@ -520,7 +496,7 @@ fn network_outputs_are_identical_for_any_thread_count() {
             .arg("--quiet")
             .output()
             .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_success(&o);
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -559,13 +535,13 @@ fn inside(geometry: &Value, p: [f64; 2]) -> bool {
 
 #[test]
 fn catchments_follow_the_reached_streets() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (r, s, n) = write_network_fixture(dir.path());
     let (dlon, dlat) = degrees_per_metre(39.9);
     let at = |x: f64, y: f64| [116.4 + x * dlon, 39.9 + y * dlat];
     let out = dir.path().join("each");
     let o = run_analyze(&r, &s, &out, &["--network", n.to_str().unwrap(), "--min-component", "1"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let c = read_json(&out.join("catchments.geojson"));
     let features = c["features"].as_array().unwrap();
     assert_eq!(features.len(), 3, "one area per facility");
@@ -588,7 +564,7 @@ fn catchments_follow_the_reached_streets() {
     let out = dir.path().join("dissolve");
     let args = ["--network", n.to_str().unwrap(), "--min-component", "1", "--catchments", "dissolve"];
     let o = run_analyze(&r, &s, &out, &args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let c = read_json(&out.join("catchments.geojson"));
     let cats: Vec<&str> =
         c["features"].as_array().unwrap().iter().map(|f| f["properties"]["category"].as_str().unwrap()).collect();
@@ -608,7 +584,7 @@ fn catchments_follow_the_reached_streets() {
 #[test]
 fn a_projected_shapefile_network_gives_the_geojson_answers() {
     use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (r, s, n) = write_network_fixture(dir.path());
     // The same network as a polyline shapefile in CGCS2000 Gauss-Krüger CM 117E (EPSG:4548),
     // without a .prj: the CRS comes from --network-crs. One-way in a 10-character DBF field.
@@ -641,10 +617,10 @@ fn a_projected_shapefile_network_gives_the_geojson_answers() {
     let (a, b) = (dir.path().join("geojson"), dir.path().join("shp"));
     let o =
         run_analyze(&r, &s, &a, &["--network", n.to_str().unwrap(), "--min-component", "1", "--catchments", "none"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let args = ["--network", shp.to_str().unwrap(), "--network-crs", "EPSG:4548", "--min-component", "1"];
     let o = run_analyze(&r, &s, &b, &[&args[..], &["--catchments", "none"]].concat());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let (ha, hb) = (read_json(&a.join("households.geojson")), read_json(&b.join("households.geojson")));
     let mut compared = 0;
     for (fa, fb) in ha["features"].as_array().unwrap().iter().zip(hb["features"].as_array().unwrap()) {
@@ -679,7 +655,7 @@ fn read_csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 
 #[test]
 fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("out");
     let zones = fixture("helsinki_zones.geojson");
     let o = lifecircle()
@@ -689,7 +665,7 @@ fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let stderr = String::from_utf8_lossy(&o.stderr);
     // Brute force: the first rectangle (file order, boundary included) holding each household's point.
     let rects: Vec<(String, [f64; 4])> = read_json(&zones)["features"]
@@ -768,7 +744,7 @@ fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
     // A grid of 250 m cells holds every household once.
     let grid = dir.path().join("grid");
     let o = lifecircle().args(["analyze", "--grid", "250", "--out"]).arg(&grid).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let z = read_json(&grid.join("zones.geojson"));
     let total: f64 =
         z["features"].as_array().unwrap().iter().map(|f| f["properties"]["households"].as_f64().unwrap()).sum();
@@ -782,14 +758,14 @@ fn zones_get_their_residences_by_point_in_polygon_and_report_indicators() {
 fn gap_cells_and_areas_add_up_to_the_uncovered_households() {
     let network = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/network.geojson");
     for (shape, walk) in [("square", false), ("hex", false), ("square", true)] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = temp_dir();
         let mut cmd = lifecircle();
         cmd.current_dir(dir.path()).args(["analyze", "--quiet", "--cell", "200", "--cell-shape", shape, "--out", "o"]);
         if walk {
             cmd.arg("--network").arg(&network);
         }
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_success(&out);
         let s = read_json(&dir.path().join("o/summary.json"));
         let g = read_json(&dir.path().join("o/gaps.geojson"));
         let features = g["features"].as_array().unwrap();
@@ -846,7 +822,7 @@ fn a_bad_cell_size_or_shape_is_an_error_naming_the_flag() {
     for bad in
         [["--cell", "0"], ["--cell=-5", "--quiet"], ["--cell", "nan"], ["--cell", "abc"], ["--cell-shape", "round"]]
     {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = temp_dir();
         let out = lifecircle().current_dir(dir.path()).arg("analyze").args(bad).args(["--out", "o"]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -889,7 +865,7 @@ fn svg_ids(svg: &str) -> Vec<String> {
 
 #[test]
 fn report_is_self_contained_in_both_languages_and_the_report_command_rebuilds_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("out");
     let zones = fixture("helsinki_zones.geojson");
     let o = lifecircle()
@@ -899,7 +875,7 @@ fn report_is_self_contained_in_both_languages_and_the_report_command_rebuilds_it
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     // Self-contained: nothing is fetched (the OSM copyright address is text, not a link target).
@@ -946,11 +922,11 @@ fn report_is_self_contained_in_both_languages_and_the_report_command_rebuilds_it
 
     // `lifecircle report` rebuilds the same page from the files; in Chinese it speaks Chinese.
     let o = lifecircle().args(["report", "--lang", "en", "--map-size", "1000x700", "-q"]).arg(&out).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), html);
     assert_eq!(std::fs::read_to_string(out.join("map.svg")).unwrap(), svg);
     let o = lifecircle().args(["report", "--lang", "zh"]).arg(&out).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let zh = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\">"));
     for text in ["图例", "社区卫生服务站", "城市居住区规划设计标准", "最大缺口区域", "方法与数据"]
@@ -961,7 +937,7 @@ fn report_is_self_contained_in_both_languages_and_the_report_command_rebuilds_it
 
 #[test]
 fn network_report_charts_straight_line_and_network_coverage() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (res, svc, net) = write_network_fixture(dir.path());
     let out = dir.path().join("out");
     let o = run_analyze(
@@ -970,7 +946,7 @@ fn network_report_charts_straight_line_and_network_coverage() {
         &out,
         &["--network", net.to_str().unwrap(), "--min-component", "1", "--report", "--lang", "en"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let summary = read_json(&out.join("summary.json"));
     let judged = summary["categories"].as_object().unwrap().values().filter(|c| !c["radius_m"].is_null()).count();
@@ -987,7 +963,7 @@ fn network_report_charts_straight_line_and_network_coverage() {
 
 #[test]
 fn report_errors_name_the_file_the_feature_and_the_field() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let o = lifecircle().arg("report").arg(dir.path()).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -1016,12 +992,12 @@ fn report_errors_name_the_file_the_feature_and_the_field() {
 #[test]
 fn no_progress_bars_when_stderr_is_not_a_terminal() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let network = root.join("data/network.geojson");
     let zones = fixture("helsinki_zones.geojson");
     let args = ["analyze", "--network", network.to_str().unwrap(), "--zones", zones.to_str().unwrap()];
     let out = lifecircle().current_dir(dir.path()).args(args).args(["--format", "csv,shp"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let stderr = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(lines[0].starts_with("No inputs given: running the bundled sample"), "{stderr}");
@@ -1035,11 +1011,11 @@ fn no_progress_bars_when_stderr_is_not_a_terminal() {
 
     let pbf = root.join("data/source/Helsinki.osm.pbf");
     let out = lifecircle().current_dir(dir.path()).arg("import-osm").arg(&pbf).args(["--out", "osm"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "import-osm prints its report on stdout, nothing on stderr");
     let out = lifecircle().current_dir(dir.path()).arg("analyze").arg("--osm").arg(&pbf).args(["--out", "a"]).output();
     let out = out.unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_success(&out);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.starts_with("imported ") && !stderr.contains(['\r', '\x1b']), "{stderr:?}");
 }

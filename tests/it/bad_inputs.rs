@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use assert_cmd::Command;
+use crate::common::{fixture, lifecircle, read_json, repo_path, temp_dir};
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("bad_inputs")
+    repo_path("tests/bad_inputs")
 }
 
 #[derive(Debug)]
@@ -34,8 +34,7 @@ fn input_path(value: &str, ok: &str) -> PathBuf {
 
 fn load_cases() -> Vec<Case> {
     let path = corpus().join("cases.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json = read_json(&path);
     let strings = |v: &serde_json::Value, key: &str, name: &str| -> Vec<String> {
         match v.get(key) {
             None => Vec::new(),
@@ -119,7 +118,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// Runs one case; returns its problems (empty when it passes).
 fn run_case(case: &Case) -> Vec<String> {
     let mut problems = Vec::new();
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = temp_dir();
     let out = tmp.path().join("out");
     let inputs: Vec<&Path> = [case.residences.as_path(), case.services.as_path()]
         .into_iter()
@@ -128,7 +127,7 @@ fn run_case(case: &Case) -> Vec<String> {
         .collect();
     let before = snapshot(&inputs);
 
-    let mut cmd = Command::cargo_bin("lifecircle").expect("the lifecircle binary is built");
+    let mut cmd = lifecircle();
     cmd.arg("analyze")
         .arg("--residences")
         .arg(&case.residences)
@@ -228,14 +227,13 @@ fn every_bad_input_is_reported_with_status_2_and_nothing_written() {
 
 #[test]
 fn the_valid_companion_files_run_cleanly() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = temp_dir();
     let out = tmp.path().join("out");
     let residences = corpus().join("ok_residences.geojson");
     let services = corpus().join("ok_services.geojson");
     let network = corpus().join("ok_network.geojson");
     let before = snapshot(&[&residences, &services, &network]);
-    let output = Command::cargo_bin("lifecircle")
-        .expect("the lifecircle binary is built")
+    let output = lifecircle()
         .arg("analyze")
         .arg("--residences")
         .arg(&residences)
@@ -257,8 +255,7 @@ fn the_valid_companion_files_run_cleanly() {
         let len = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
         assert!(len > 0, "{name} was not written (or is empty); stderr: {stderr}");
     }
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
-        .expect("summary.json is JSON");
+    let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["distance_model"], "network", "the companion network was not used");
     assert_eq!(summary["network"]["unreachable_residences"], 0, "{summary}");
     let hidden: Vec<_> = files_under(&out)
@@ -286,8 +283,7 @@ fn collection(features: &[String]) -> String {
 
 /// Runs `lifecircle` with `args` in `dir`; returns the exit status and stderr.
 fn run_in(dir: &Path, args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
-    let output = Command::cargo_bin("lifecircle")
-        .expect("the lifecircle binary is built")
+    let output = lifecircle()
         .args(args)
         .current_dir(dir)
         .timeout(std::time::Duration::from_secs(120))
@@ -315,7 +311,7 @@ fn degenerate_but_valid_inputs_give_outputs_the_report_reads() {
     let services = collection(&[point_feature("S1", here.0 + 0.0005, here.1, r#","category":"clinic""#)]);
     let mut failures = Vec::new();
     for (what, residences) in cases {
-        let tmp = tempfile::tempdir().expect("tempdir");
+        let tmp = temp_dir();
         let (r, s, out) = (tmp.path().join("r.geojson"), tmp.path().join("s.geojson"), tmp.path().join("out"));
         std::fs::write(&r, collection(&residences)).unwrap();
         std::fs::write(&s, &services).unwrap();
@@ -330,8 +326,7 @@ fn degenerate_but_valid_inputs_give_outputs_the_report_reads() {
             failures.push(format!("[{what}] analyze --report exited {status:?}: {}", stderr.trim_end()));
             continue;
         }
-        let zones: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("zones.geojson")).unwrap()).unwrap();
+        let zones: serde_json::Value = read_json(&out.join("zones.geojson"));
         let geometry = &zones["features"][0]["geometry"];
         let ring = geometry["coordinates"][0].as_array().map_or(0, Vec::len);
         if geometry["type"] != "Polygon" || ring < 4 {
@@ -373,11 +368,10 @@ fn run_bowtie(tmp: &Path) -> (PathBuf, Option<i32>, String) {
 /// holds its two triangles and the repaired area (about half the 85 × 111 m box), not 0.
 #[test]
 fn a_bowtie_facility_is_written_repaired_with_its_area() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = temp_dir();
     let (out, status, stderr) = run_bowtie(tmp.path());
     assert_eq!(status, Some(0), "{stderr}");
-    let facilities: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("facilities.geojson")).unwrap()).unwrap();
+    let facilities: serde_json::Value = read_json(&out.join("facilities.geojson"));
     let f = &facilities["features"][0];
     assert_eq!(f["geometry"]["type"], "MultiPolygon", "{f}");
     assert_eq!(f["geometry"]["coordinates"].as_array().map(Vec::len), Some(2), "{f}");
@@ -389,13 +383,12 @@ fn a_bowtie_facility_is_written_repaired_with_its_area() {
 /// residence r1858248 self-intersects, and so does the bow-tie clinic.
 #[test]
 fn invalid_polygons_are_named_in_a_warning_and_in_summary_json() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = temp_dir();
     let out = tmp.path().join("sample");
     let (status, stderr) = run_in(tmp.path(), &["analyze".as_ref(), "--out".as_ref(), out.as_os_str(), "-q".as_ref()]);
     assert_eq!(status, Some(0), "{stderr}");
     assert!(stderr.contains("warning: ") && stderr.contains("(id 'r1858248')"), "{stderr}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value = read_json(&out.join("summary.json"));
     let repaired = summary["repaired_geometries"].as_array().expect("repaired_geometries is a list");
     assert!(repaired.iter().any(|r| r["id"] == "r1858248" && r["problem"].is_string()), "{repaired:?}");
     let (_, status, stderr) = run_bowtie(tmp.path());
@@ -407,11 +400,11 @@ fn invalid_polygons_are_named_in_a_warning_and_in_summary_json() {
 /// is read and named in the warning and in summary.json's repaired_geometries.
 #[test]
 fn an_unclosed_ring_is_closed_and_named() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = temp_dir();
     let (r, out) = (tmp.path().join("r.geojson"), tmp.path().join("out"));
     let open_square = r#"{"type":"Feature","properties":{"id":"open","households":10},"geometry":{"type":"Polygon","coordinates":[[[116.400,39.900],[116.401,39.900],[116.401,39.901],[116.400,39.901]]]}}"#;
     std::fs::write(&r, collection(&[open_square.to_owned()])).unwrap();
-    let services = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/beijing_services_gbk.csv");
+    let services = fixture("beijing_services_gbk.csv");
     let args = [
         "analyze".as_ref(),
         "--residences".as_ref(),
@@ -425,12 +418,10 @@ fn an_unclosed_ring_is_closed_and_named() {
     let (status, stderr) = run_in(tmp.path(), &args);
     assert_eq!(status, Some(0), "{stderr}");
     assert!(stderr.contains("(id 'open'): a ring was not closed"), "{stderr}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value = read_json(&out.join("summary.json"));
     let problem = summary["repaired_geometries"][0]["problem"].as_str().unwrap_or_default();
     assert!(problem.starts_with("a ring was not closed"), "{summary}");
-    let households: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("households.geojson")).unwrap()).unwrap();
+    let households: serde_json::Value = read_json(&out.join("households.geojson"));
     let ring = households["features"][0]["geometry"]["coordinates"][0].as_array().unwrap().clone();
     assert_eq!(ring.len(), 5, "closed: {ring:?}");
     assert_eq!(ring.first(), ring.last());

@@ -1,10 +1,16 @@
 //! Oracle property tests: the engine's answers against brute force on random inputs.
+//!
+//! Failing cases proptest once found are kept as seeds in `properties.proptest-regressions`
+//! beside this file and replayed before the random cases. The file is named explicitly below:
+//! proptest's default would look for it in `tests/proptest-regressions/properties.txt`, since
+//! this module's folder holds the test binary's `main.rs`.
 
 use lifecircle::analysis::{AnalysisOptions, analyze, round_decimetre};
 use lifecircle::crs::gcj02;
 use lifecircle::model::{Facility, Residence};
 use lifecircle::standards::StandardProfile;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 fn residence(i: usize, lonlat: [f64; 2], households: f64) -> Residence {
     Residence::point(format!("r{i}"), households, households * 2.62, lonlat)
@@ -21,9 +27,11 @@ fn lonlat() -> impl Strategy<Value = [f64; 2]> {
 
 proptest! {
     // 256 cases by default; PROPTEST_CASES=n for a longer run.
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
-    ))]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     /// Every distance, nearest facility and coverage flag equals a brute-force scan over all
     /// facilities serving the category (own category plus "also serves").

@@ -64,11 +64,12 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
+
+use crate::common::{lifecircle, read_json, repo_path, temp_dir};
 
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_F: f64 = 1.0 / 298.257_223_563;
@@ -88,15 +89,6 @@ const SAME_PLACE_M: f64 = 0.01;
 /// by ≈ 1e-5 of the access leg at most here, so 1 mm + 1e-4 of it is a wide margin.
 fn is_tie(margin: f64, offset: f64) -> bool {
     margin <= 0.001 + 1e-4 * offset
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 /// The allowed difference between two distances of about `d` metres.
@@ -371,7 +363,7 @@ struct Category {
 
 /// The categories of the built-in profile, read from its TOML file.
 fn categories() -> Vec<Category> {
-    let text = std::fs::read_to_string(data("src/standards/profiles/gb50180-2018.toml")).unwrap();
+    let text = std::fs::read_to_string(repo_path("src/standards/profiles/gb50180-2018.toml")).unwrap();
     let profile: toml::Table = toml::from_str(&text).unwrap();
     let cats = profile["categories"].as_array().unwrap();
     let also = |c: &toml::Value| -> Vec<String> {
@@ -403,7 +395,7 @@ struct Place {
 /// Point residences: the mean of each footprint's exterior ring vertices (closing vertex
 /// excluded), and the same as a GeoJSON FeatureCollection with id, households, population.
 fn point_residences() -> (Vec<Place>, Value) {
-    let layer = read_json(&data("data/residences.geojson"));
+    let layer = read_json(&repo_path("data/residences.geojson"));
     let mut places = Vec::new();
     let mut features = Vec::new();
     for f in layer["features"].as_array().unwrap() {
@@ -433,7 +425,7 @@ fn point_residences() -> (Vec<Place>, Value) {
 }
 
 fn facilities() -> Vec<Place> {
-    let layer = read_json(&data("data/services.geojson"));
+    let layer = read_json(&repo_path("data/services.geojson"));
     layer["features"]
         .as_array()
         .unwrap()
@@ -475,14 +467,14 @@ struct Stats {
 
 /// Runs the binary on the point residences, writing into `out`.
 fn run_tool(residences: &Path, out: &Path, extra: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+    let output = lifecircle()
         .arg("analyze")
         .arg("--residences")
         .arg(residences)
         .arg("--services")
-        .arg(data("data/services.geojson"))
+        .arg(repo_path("data/services.geojson"))
         .arg("--network")
-        .arg(data("data/network.geojson"))
+        .arg(repo_path("data/network.geojson"))
         .arg("--out")
         .arg(out)
         .arg("--quiet")
@@ -672,7 +664,7 @@ fn compare(
 #[test]
 fn network_distances_match_an_independent_dijkstra_on_osm_data() {
     let started = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (residences, layer) = point_residences();
     assert_eq!(residences.len(), 100);
     let residences_path = dir.path().join("residence_points.geojson");
@@ -683,7 +675,7 @@ fn network_distances_match_an_independent_dijkstra_on_osm_data() {
         assert!(categories.iter().any(|c| c.id == f.category), "facility {} has unknown category {}", f.id, f.category);
     }
 
-    let full = Graph::from_geojson(&read_json(&data("data/network.geojson")));
+    let full = Graph::from_geojson(&read_json(&repo_path("data/network.geojson")));
     // The default run must exercise the dropped-components path: some points snap elsewhere.
     let (pruned, _) = full.without_small_components(DEFAULT_MIN_COMPONENT);
     let moved = residences

@@ -3,23 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn lifecircle() -> Command {
-    Command::cargo_bin("lifecircle").unwrap()
-}
+use crate::common::{assert_success, features, fixture, lifecircle, read_json, repo_path, temp_dir};
 
 fn helsinki_pbf() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/source/Helsinki.osm.pbf")
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn features(p: &Path) -> Vec<Value> {
-    read_json(p)["features"].as_array().unwrap().clone()
+    repo_path("data/source/Helsinki.osm.pbf")
 }
 
 fn import(pbf: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
@@ -28,11 +17,11 @@ fn import(pbf: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn helsinki_import_writes_analysis_ready_layers() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("osm");
     let o = import(&helsinki_pbf(), &out, &[]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert!(stdout.contains("residences: 59 buildings"), "{stdout}");
     assert!(stdout.contains("amenity/shop/leisure objects not mapped"), "{stdout}");
     assert!(stdout.contains("  clinic"), "{stdout}");
@@ -91,14 +80,14 @@ fn helsinki_import_writes_analysis_ready_layers() {
         .arg(&analysed)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let summary = read_json(&analysed.join("summary.json"));
     assert!(summary.is_object());
 }
 
 #[test]
 fn output_is_byte_identical_for_any_thread_count() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(threads);
@@ -123,7 +112,7 @@ fn output_is_byte_identical_for_any_thread_count() {
 
 #[test]
 fn population_layer_is_allocated_keeping_each_total() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let square = |x0: f64, y0: f64, x1: f64, y1: f64| serde_json::json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]});
     let layer = serde_json::json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": square(24.0, 60.0, 26.0, 61.0), "properties": {"pop": 1234.5}},
@@ -135,7 +124,7 @@ fn population_layer_is_allocated_keeping_each_total() {
     let out = dir.path().join("osm");
     let o = import(&helsinki_pbf(), &out, &["--population", pop.to_str().unwrap(), "--population-field", "pop"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert!(stdout.contains("1234.5 allocated to 59 buildings; 77.0 in 1 features found no building"), "{stdout}");
     let residences = features(&out.join("residences.geojson"));
     let total: f64 = residences.iter().map(|r| r["properties"]["population"].as_f64().unwrap()).sum();
@@ -163,12 +152,12 @@ fn population_layer_is_allocated_keeping_each_total() {
 
 #[test]
 fn mapping_table_can_be_replaced() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let table = dir.path().join("mapping.toml");
     std::fs::write(&table, "[[rule]]\ntag = \"amenity=pharmacy\"\ncategory = \"clinic\"\n").unwrap();
     let out = dir.path().join("osm");
     let o = import(&helsinki_pbf(), &out, &["--mapping", table.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let services = features(&out.join("services.geojson"));
     assert!(!services.is_empty());
     assert!(services.iter().all(|s| s["properties"]["osm_tag"] == "amenity=pharmacy"));
@@ -180,7 +169,7 @@ fn mapping_table_can_be_replaced() {
 
 #[test]
 fn broken_truncated_and_missing_files_are_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let bytes = std::fs::read(helsinki_pbf()).unwrap();
     let truncated = dir.path().join("truncated.osm.pbf");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
@@ -209,7 +198,7 @@ fn broken_truncated_and_missing_files_are_clear_errors() {
 
 #[test]
 fn analyze_osm_imports_and_uses_the_footway_network() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("a");
     let o = lifecircle()
         .arg("analyze")
@@ -219,7 +208,7 @@ fn analyze_osm_imports_and_uses_the_footway_network() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert!(String::from_utf8_lossy(&o.stderr).contains("59 residences"));
     let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["distance_model"], "network");
@@ -232,7 +221,7 @@ fn analyze_osm_imports_and_uses_the_footway_network() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert_eq!(read_json(&out.join("summary.json"))["distance_model"], "euclidean");
     let o = lifecircle().arg("analyze").arg("--osm").arg(helsinki_pbf()).args(["--residences", "x.geojson"]).output();
     assert_eq!(o.unwrap().status.code(), Some(2));
@@ -240,11 +229,11 @@ fn analyze_osm_imports_and_uses_the_footway_network() {
 
 #[test]
 fn household_options_reach_the_estimate() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("osm");
     let args = ["--default-levels", "2", "--m2-per-household", "50", "--household-size", "3", "--quiet"];
     let o = import(&helsinki_pbf(), &out, &args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let residences = features(&out.join("residences.geojson"));
     let mut defaulted = 0;
     for r in &residences {
@@ -263,16 +252,16 @@ fn household_options_reach_the_estimate() {
 }
 
 fn kamppi_osm() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helsinki-kamppi.osm")
+    fixture("helsinki-kamppi.osm")
 }
 
 #[test]
 fn osm_xml_fixture_imports_and_analyses() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("osm");
     let o = import(&kamppi_osm(), &out, &[]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert!(stdout.contains("read ") && stdout.contains("1352 nodes, 236 ways, 38 relations"), "{stdout}");
     assert_eq!(features(&out.join("residences.geojson")).len(), 19);
     assert_eq!(features(&out.join("services.geojson")).len(), 2);
@@ -285,7 +274,7 @@ fn osm_xml_fixture_imports_and_analyses() {
         .arg(dir.path().join("a"))
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert_eq!(read_json(&dir.path().join("a/summary.json"))["residences"], 19);
 }
 
@@ -302,7 +291,7 @@ fn osm_xml_fixture_reads_back_to_the_same_bytes() {
 #[test]
 fn xml_and_pbf_of_the_same_extract_give_the_same_layers() {
     use lifecircle::osm::{KeepAll, read_osm, write_xml};
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     // The whole Helsinki extract as XML (every tagged element and way node, exact coordinates).
     let osm = read_osm(&helsinki_pbf(), &KeepAll).unwrap();
     let xml = dir.path().join("helsinki.osm");
@@ -312,7 +301,7 @@ fn xml_and_pbf_of_the_same_extract_give_the_same_layers() {
     let (a, b) = (dir.path().join("pbf"), dir.path().join("xml"));
     for (input, out) in [(helsinki_pbf(), &a), (xml, &b)] {
         let o = import(&input, out, &["--quiet"]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_success(&o);
     }
     for name in ["residences.geojson", "services.geojson", "network.geojson"] {
         let (x, y) = (std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap());
@@ -323,7 +312,7 @@ fn xml_and_pbf_of_the_same_extract_give_the_same_layers() {
 
 #[test]
 fn broken_osm_xml_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let text = std::fs::read_to_string(kamppi_osm()).unwrap();
     let cases = [
         ("truncated.osm", text[..text.len() / 2].to_owned(), "not a readable OpenStreetMap XML file: line"),
