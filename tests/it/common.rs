@@ -39,6 +39,11 @@ pub fn features(path: &Path) -> Vec<Value> {
     read_json(path)["features"].as_array().unwrap_or_else(|| panic!("{}: no features array", path.display())).clone()
 }
 
+/// Whether the JSON value `v` is a number within `tolerance` of `want`.
+pub fn close(v: &Value, want: f64, tolerance: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - want).abs() <= tolerance)
+}
+
 /// A run's stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

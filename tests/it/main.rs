@@ -1,7 +1,8 @@
 //! lifecircle's integration tests, one test binary (one link step instead of one per file).
 //! Each module runs the built `lifecircle` binary or the library on the repository's data:
 //!
-//! - `cli`: the `analyze`, `standards` and `report` commands on the sample and the fixtures;
+//! - `cli`: `analyze` and `standards` on the sample and the fixtures; its submodules `network`,
+//!   `zones` (and gaps) and `report`;
 //! - `bad_inputs`: the broken-file corpus in `tests/bad_inputs/` (status 2, nothing written);
 //! - `golden`: the sample's outputs byte for byte against `tests/golden/` (regenerate with
 //!   `LIFECIRCLE_BLESS=1 cargo test --release --test it golden::`);
