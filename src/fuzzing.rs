@@ -324,7 +324,7 @@ fn check_osm(osm: &Osm) {
 
 /// Imports the extract at `path` as `import-osm` does and checks what it made.
 fn check_import(path: &Path) {
-    match crate::osm::import_osm(path, &ImportOptions::default()) {
+    match crate::osm::import_osm(path, &ImportOptions::default(), &crate::progress::NoProgress) {
         Ok(import) => {
             for b in &import.residences {
                 check_finite(&Geometry::MultiPolygon(b.geometry.clone()), &|| format!("building {}", b.id));
@@ -366,9 +366,13 @@ pub fn osm_xml(data: &[u8]) {
 
 /// The OSM targets: `data` as the scratch file `name`, read by `read` with every element kept,
 /// checked, then imported.
-fn osm_extract(name: &str, data: &[u8], read: fn(&Path, &dyn crate::osm::Filter) -> crate::Result<Osm>) {
+fn osm_extract(
+    name: &str,
+    data: &[u8],
+    read: fn(&Path, &dyn crate::osm::Filter, &dyn crate::progress::Progress) -> crate::Result<Osm>,
+) {
     let path = scratch_file(name, data);
-    match read(&path, &KeepAll) {
+    match read(&path, &KeepAll, &crate::progress::NoProgress) {
         Ok(osm) => {
             check_osm(&osm);
             check_import(&path);
@@ -654,7 +658,7 @@ mod tests {
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).unwrap();
-            let osm = crate::osm::read_osm(&path, &KeepAll).unwrap();
+            let osm = crate::osm::read_osm(&path, &KeepAll, &crate::progress::NoProgress).unwrap();
             let area = osm.area(OsmId { kind: Kind::Relation, id: 200 });
             assert!(area.is_ok(), "{name}: the multipolygon: {area:?}");
             counts.push((osm.coords.len(), osm.ways.len(), osm.relations.len()));

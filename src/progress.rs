@@ -319,7 +319,7 @@ mod tests {
     fn osm_imports_report_every_pass_over_the_whole_file() {
         for file in ["data/source/Helsinki.osm.pbf", "tests/fixtures/helsinki-kamppi.osm"] {
             let r = Recorder::default();
-            let import = crate::osm::import_osm_with_progress(&path(file), &Default::default(), &r).unwrap();
+            let import = crate::osm::import_osm(&path(file), &Default::default(), &r).unwrap();
             let dir = tempfile::tempdir().unwrap();
             let mut out =
                 crate::io::output::OutputDir::open(dir.path(), "test", &[], crate::io::output::ManifestMode::Replace)

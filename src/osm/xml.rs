@@ -15,7 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::read::{Filter, Kind, MAX_OBJECT_ITEMS, Member, Osm, Part, Pass, TagView};
 use crate::error::{Error, Location, Result};
-use crate::progress::{CountingReader, NoProgress, Progress};
+use crate::progress::{CountingReader, Progress};
 
 /// Whether `path` names an XML extract (`.osm`, `.xml`, any case); anything else is read as PBF.
 pub fn is_xml_path(path: &Path) -> bool {
@@ -249,13 +249,8 @@ fn xml_pass(path: &Path, pass: Pass<'_>, progress: &dyn Progress) -> Result<Part
 /// [`super::read::read_pbf`] (each pass parses the file again, so memory follows the kept
 /// objects). A missing file is an [`Error::Read`]; malformed XML, a missing `<osm>` root, a
 /// truncated file or an element without its required attributes an [`Error::Input`] naming the
-/// file, line and byte offset.
-pub fn read_xml(path: &Path, filter: &dyn Filter) -> Result<Osm> {
-    read_xml_reporting(path, filter, &NoProgress)
-}
-
-/// [`read_xml`], reporting each pass (bytes read) to `progress`.
-pub(crate) fn read_xml_reporting(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
+/// file, line and byte offset. Each pass (bytes read) is reported to `progress`.
+pub fn read_xml(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
     let mut osm = Osm::default();
     let first = xml_pass(path, Pass::Tagged(filter), progress)?;
     let mut coords = osm.merge_tagged(vec![first]);
@@ -339,12 +334,12 @@ mod tests {
             format!("<osm version=\"0.6\">\n  <node id=\"123\" lat=\"{lat}\" lon=\"{lon}\"/>\n</osm>\n")
         };
         std::fs::write(&path, xml("60.5", "24.9")).unwrap();
-        assert_eq!(read_xml(&path, &crate::osm::KeepAll).unwrap().counts, [1, 0, 0]);
+        assert_eq!(read_xml(&path, &crate::osm::KeepAll, &crate::progress::NoProgress).unwrap().counts, [1, 0, 0]);
         for (lat, lon, why) in
             [("95", "24.9", "latitude 95 is outside -90..90"), ("0", "200", "longitude 200 is outside")]
         {
             std::fs::write(&path, xml(lat, lon)).unwrap();
-            let e = read_xml(&path, &crate::osm::KeepAll).unwrap_err().to_string();
+            let e = read_xml(&path, &crate::osm::KeepAll, &crate::progress::NoProgress).unwrap_err().to_string();
             assert!(e.contains("node n123: ") && e.contains(why) && e.contains("line 2"), "{e}");
         }
     }
