@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use lifecircle::io::output::{ManifestMode, OutputDir};
-use lifecircle::io::{Layer, ReadOptions, read_layer_with_progress};
+use lifecircle::io::{Layer, ReadOptions, read_layer};
 use lifecircle::osm::residences::{DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD};
 use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm};
 use lifecircle::progress::Step;
@@ -95,7 +95,7 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
     let bars = Bars::new(args.quiet);
     let mut import = import_osm(pbf, &opts, &bars)?;
     if let Some(path) = &args.population {
-        let layer = read_layer_with_progress(path, &ReadOptions::default(), &bars)?;
+        let layer = read_layer(path, &ReadOptions::default(), &bars)?;
         let _step = Step::begin(&bars, "allocating population", None);
         import.allocate_population(&layer, &args.population_field)?;
     }
