@@ -9,9 +9,9 @@
 //! thread count.
 
 //!
-//! This file holds the types (zones, verdicts, the summary block); [`measure`] computes them.
+//! This file holds the types (zones, verdicts, the summary block); `measure` computes them.
 
-pub mod measure;
+mod measure;
 
 #[cfg(test)]
 mod tests;

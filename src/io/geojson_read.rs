@@ -24,7 +24,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads a GeoJSON file into a layer, streaming it through a buffer (the file is never held
 /// in memory whole; it is read again only to explain an error), reporting the read as a step
-/// "reading <file name>" (bytes of the file) to `progress`.
+/// `"reading <file name>"` (bytes of the file) to `progress`.
 pub fn read_geojson(path: &Path, progress: &dyn Progress) -> Result<Layer> {
     let name = format!("reading {}", path.file_name().unwrap_or(path.as_os_str()).to_string_lossy());
     let size = std::fs::metadata(path).ok().map(|m| m.len());

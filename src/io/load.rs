@@ -1,22 +1,22 @@
-//! Turns a raw [`Layer`] into validated model types: resolves field roles, checks every value,
+//! Turns a raw [`Layer`](crate::io::Layer) into validated model types: resolves field roles, checks every value,
 //! converts coordinates to WGS84 (catching NaN, out-of-range, swapped and un-declared projected
 //! coordinates), repairs invalid polygons (self-intersections, overlapping parts) with geo's
 //! validity tools and names each repair, checks that the layer's totals stay finite, and picks
 //! each feature's representative point.
 //!
-//! One job per file: [`residences`], [`facilities`], [`zones`] and [`network`] each load one
-//! input; [`feature`] holds what they share (opening a layer, the per-feature context);
-//! [`values`] reads attribute values, [`coords`] the CRS and coordinates, [`repair`] invalid
-//! polygons.
+//! One job per file: `residences`, `facilities`, `zones` and `network` each load one input
+//! ([`load_residences`], [`load_facilities`], [`load_zones`], [`load_network`]); `feature` holds
+//! what they share (opening a layer, the per-feature context); `values` reads attribute values,
+//! `coords` the CRS and coordinates, `repair` invalid polygons.
 
-pub mod coords;
-pub mod facilities;
-pub mod feature;
-pub mod network;
-pub mod repair;
-pub mod residences;
-pub mod values;
-pub mod zones;
+mod coords;
+mod facilities;
+mod feature;
+mod network;
+mod repair;
+mod residences;
+mod values;
+mod zones;
 
 #[cfg(test)]
 mod tests;

@@ -40,7 +40,7 @@ pub fn parse_encoding(label: &str) -> Result<&'static Encoding> {
 }
 
 /// Reads a layer, choosing the format by extension: `.geojson`/`.json`, `.shp`, `.csv`,
-/// reporting the read as one step "reading <file name>" to `progress`: in bytes of the file for
+/// reporting the read as one step `"reading <file name>"` to `progress`: in bytes of the file for
 /// GeoJSON, in features for a shapefile, of unknown size for CSV.
 pub fn read_layer(path: &Path, opts: &ReadOptions, progress: &dyn Progress) -> Result<Layer> {
     if !path.exists() {

@@ -9,10 +9,10 @@
 //! `lifecircle standards show`); facilities: `id`, `category`, `name`, `capacity`, `land_m2`,
 //! `floor_m2`, `households`, `population` (and `snap_m`).
 //!
-//! One job per file: [`table`] (the row model), [`layers`] (the columns of each layer),
-//! [`geojson`] (the one GeoJSON writer, also used by import-osm), [`mod@csv`], [`shp`],
-//! [`gaps`] (gaps.geojson), [`outputs`] (the output set of a run); `text` and `blocks` hold the
-//! number formatting and the ordered parallel writing they share.
+//! One job per file: `table` (the row model), `layers` (the columns of each layer), `geojson`
+//! (the one GeoJSON writer, [`write_geojson_collection`], also used by import-osm), `csv`,
+//! `shp`, `gaps` (gaps.geojson), `outputs` (the output set of a run); `text` and `blocks` hold
+//! the number formatting and the ordered parallel writing they share.
 
 use std::path::Path;
 
@@ -20,18 +20,18 @@ use crate::error::Error;
 use crate::progress::{Progress, Step};
 
 mod blocks;
-pub mod csv;
-pub mod gaps;
-pub mod geojson;
-pub mod layers;
-pub mod outputs;
-pub mod shp;
-pub mod table;
+mod csv;
+mod gaps;
+mod geojson;
+mod layers;
+mod outputs;
+mod shp;
+mod table;
 mod text;
 
 pub use csv::write_csv;
 pub use gaps::write_gaps;
-pub use geojson::{CollectionHead, write_feature_collection, write_geojson};
+pub use geojson::{CollectionHead, write_geojson, write_geojson_collection};
 pub use layers::{catchment_table, facility_table, household_table, zone_table};
 pub use outputs::{Extras, OutputFormat, WriteOptions, output_names, write_outputs, write_outputs_into};
 pub use shp::write_shp;

@@ -15,20 +15,20 @@
 //! Output is deterministic: features sorted by OSM id, coordinates rounded to 7 decimals.
 
 //!
-//! One job per file: [`read`] (PBF and XML extracts into [`Osm`]), [`import`] (options, filter,
-//! services, zones, [`import_osm`]), [`residences`], [`network`], [`population`] (a population
-//! layer over the buildings), [`mod@layers`] (the import as in-memory layers), [`report`] (the
-//! printed account) and [`mod@write`] (the GeoJSON files).
+//! One job per file: [`read`] (PBF and XML extracts into [`Osm`]), `import` (options, filter,
+//! services, zones, [`import_osm`]), [`residences`], [`network`], `population` (a population
+//! layer over the buildings), `layers` (the import as in-memory layers), `report` (the printed
+//! account) and `write` (the GeoJSON files, through [`crate::io::write::write_geojson_collection`]).
 
-pub mod import;
-pub mod layers;
+mod import;
+mod layers;
 pub mod mapping;
 pub mod network;
-pub mod population;
+mod population;
 pub mod read;
-pub mod report;
+mod report;
 pub mod residences;
-pub mod write;
+mod write;
 pub mod xml;
 
 pub use import::{

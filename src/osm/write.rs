@@ -1,6 +1,6 @@
 //! The files import-osm writes (residences, services, network and zones as GeoJSON with a
 //! `name` and an `attribution` member), through the one GeoJSON writer
-//! ([`crate::io::write::geojson`]); coordinates rounded to 7 decimals.
+//! ([`crate::io::write::write_geojson_collection`]); coordinates rounded to 7 decimals.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +13,7 @@ use super::network::Segment;
 use super::residences::{Building, round_to};
 use crate::error::Result;
 use crate::io::output::{ManifestMode, OutputDir};
-use crate::io::write::{CollectionHead, write_feature_collection as write_collection_of};
+use crate::io::write::{CollectionHead, write_geojson_collection};
 use crate::progress::{NoProgress, Progress};
 
 impl OsmImport {
@@ -27,7 +27,7 @@ impl OsmImport {
     }
 
     /// Writes the layers of [`OsmImport::write_geojson`] into the staging folder of `out`,
-    /// reporting each file as a step "writing <file>" (features) to `progress`; the caller
+    /// reporting each file as a step `"writing <file>"` (features) to `progress`; the caller
     /// commits.
     pub fn write_geojson_into(&self, out: &mut OutputDir, progress: &dyn Progress) -> Result<()> {
         let (p, a) = (progress, ATTRIBUTION);
@@ -123,7 +123,7 @@ pub const OUTPUT_NAMES: [&str; 4] = ["residences.geojson", "services.geojson", "
 
 /// Writes `items` as a GeoJSON FeatureCollection with a `name` and an `attribution` member, one
 /// feature per line (valid JSON that diffs well), as import-osm writes its layers, as a step
-/// "writing <file name>" (features) on `progress`. Features are formatted by `feature` in
+/// `"writing <file name>"` (features) on `progress`. Features are formatted by `feature` in
 /// parallel and written in order (the same bytes for any thread count). Writes `path`
 /// directly: callers wanting atomic output pass an [`OutputDir`] staging path.
 pub fn write_feature_collection<T: Sync>(
@@ -136,7 +136,7 @@ pub fn write_feature_collection<T: Sync>(
 ) -> Result<()> {
     let head = CollectionHead { name: Some(name), attribution: Some(attribution), ..CollectionHead::default() };
     let feature = &feature;
-    write_collection_of(path, &head, items.len(), progress, || {
+    write_geojson_collection(path, &head, items.len(), progress, || {
         move |i: usize, text: &mut String| {
             text.push_str(&feature(&items[i]).to_string());
             Ok(())

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use super::*;
+use super::{IndicatorValue, Status, Sum, ZoneReport, ZoneSource, ZoneStats, round4};
 use crate::analysis::Analysis;
 use crate::analysis::zones::{Assignment, Grid, NO_ZONE, ZoneIndex, study_area};
 use crate::model::Zone;

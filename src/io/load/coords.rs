@@ -3,7 +3,7 @@
 
 use geo::{Coord, Geometry, InteriorPoint};
 
-use super::*;
+use super::LayerRole;
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::layer::Layer;

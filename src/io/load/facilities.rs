@@ -2,9 +2,9 @@
 
 use geo::{GeodesicArea, Geometry};
 
-use super::feature::*;
-use super::values::*;
-use super::*;
+use super::feature::{Draining, FeatureContext, check_unique, open_layer};
+use super::values::add_to_total;
+use super::{FacilityLoad, LayerRole};
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::fields::{FieldMap, Role};

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use geo::{Coord, Geometry, MapCoordsInPlace};
 
-use super::coords::*;
-use super::repair::*;
-use super::values::*;
-use super::*;
+use super::LayerRole;
+use super::coords::{effective_crs, geometry_to_wgs84, representative_point};
+use super::repair::{RepairedGeometry, repair_polygonal};
+use super::values::{hours_per_day, non_negative, yes_no};
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::fields::{FieldMap, Role};

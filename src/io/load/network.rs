@@ -2,10 +2,10 @@
 
 use geo::Geometry;
 
-use super::coords::*;
-use super::feature::*;
-use super::values::*;
-use super::*;
+use super::LayerRole;
+use super::coords::coord_to_wgs84;
+use super::feature::{Draining, FeatureContext, open_layer, take_geometry};
+use super::values::{direction, walkable};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::io::fields::{FieldMap, Role};

@@ -1,8 +1,8 @@
 //! Residences from a layer (households, population, elderly).
 
-use super::feature::*;
-use super::values::*;
-use super::*;
+use super::feature::{Draining, FeatureContext, check_unique, open_layer};
+use super::values::{add_to_total, derived};
+use super::{LayerRole, Loaded, ResidenceOptions};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::io::fields::{FieldMap, Role};

@@ -2,10 +2,10 @@
 
 use geo::Geometry;
 
-use super::coords::*;
-use super::feature::*;
-use super::values::*;
-use super::*;
+use super::coords::{geometry_to_wgs84, representative_point};
+use super::feature::{Draining, FeatureContext, check_unique, open_layer, take_geometry};
+use super::values::{add_to_total, rural_of};
+use super::{LayerRole, Loaded};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::io::fields::{FieldMap, Role};

@@ -17,7 +17,7 @@ use crate::progress::Progress;
 
 /// Writes a table as CSV (UTF-8 with BOM, so Excel shows Chinese), with the representative
 /// point as `lon`,`lat` (or `x`,`y` in a projected output CRS); null is an empty cell. Reports
-/// a step "writing <file name>" (rows) on `progress`.
+/// a step `"writing <file name>"` (rows) on `progress`.
 pub fn write_csv(table: &Table, path: &Path, crs: &Crs, progress: &dyn Progress) -> Result<()> {
     let step = file_step(progress, path, table.rows);
     let file = create_new(path)?;

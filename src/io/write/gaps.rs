@@ -11,7 +11,7 @@ use std::path::Path;
 
 use geo::{Coord, Geometry, MapCoords, Polygon};
 
-use super::geojson::{CollectionHead, CoordWriter, write_feature_collection};
+use super::geojson::{CollectionHead, CoordWriter, write_geojson_collection};
 use super::layers::round1;
 use super::text::{push_json_string, push_number};
 use crate::analysis::{Analysis, Gaps};
@@ -19,8 +19,8 @@ use crate::crs::Crs;
 use crate::error::Result;
 use crate::progress::Progress;
 
-/// Writes gaps.geojson for `gaps` (from `a`) to `path` in `crs`, as a step "writing <file
-/// name>" (features: areas and cells) on `progress`.
+/// Writes gaps.geojson for `gaps` (from `a`) to `path` in `crs`, as a step
+/// `"writing <file name>"` (features: areas and cells) on `progress`.
 pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs, progress: &dyn Progress) -> Result<()> {
     let cw = CoordWriter::new(crs);
     let lonlat = |c: Coord<f64>| {
@@ -85,5 +85,5 @@ pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs, progress: &
         s.push_str("}}");
         Ok(())
     };
-    write_feature_collection(path, &head, areas + gaps.cells.len(), progress, || &feature)
+    write_geojson_collection(path, &head, areas + gaps.cells.len(), progress, || &feature)
 }

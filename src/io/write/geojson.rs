@@ -1,7 +1,7 @@
 //! The one GeoJSON writer: a FeatureCollection streamed to a file, its features formatted in
 //! parallel blocks and written in order (the same bytes for any thread count). The analysis
 //! layers ([`write_geojson`]), gaps.geojson and the import-osm layers all go through
-//! [`write_feature_collection`]; each gives the members before `features` and a function that
+//! [`write_geojson_collection`]; each gives the members before `features` and a function that
 //! appends one feature.
 
 use std::io::{BufWriter, Write};
@@ -59,10 +59,10 @@ impl CollectionHead<'_> {
 
 /// Writes a FeatureCollection of `features` features to `path` (created new: callers wanting
 /// atomic output pass an [`crate::io::output::OutputDir`] staging path), one feature per line,
-/// as a step "writing <file name>" (features) on `progress`. Features are formatted in parallel
+/// as a step `"writing <file name>"` (features) on `progress`. Features are formatted in parallel
 /// blocks: `formatter()` makes the formatter of one block (it may keep scratch buffers), which
 /// appends feature `i` to the text it is given.
-pub fn write_feature_collection<F, G>(
+pub fn write_geojson_collection<F, G>(
     path: &Path,
     head: &CollectionHead,
     features: usize,
@@ -187,12 +187,12 @@ impl<'c> CoordWriter<'c> {
 }
 
 /// Writes a table as a GeoJSON FeatureCollection in `crs` (with a `crs` member when it is not
-/// WGS84), as a step "writing <file name>" (rows) on `progress`.
+/// WGS84), as a step `"writing <file name>"` (rows) on `progress`.
 pub fn write_geojson(table: &Table, path: &Path, crs: &Crs, progress: &dyn Progress) -> Result<()> {
     let names: Vec<String> = table.columns.iter().map(|c| serde_json::to_string(&c.name).unwrap_or_default()).collect();
     let cw = CoordWriter::new(crs);
     let head = CollectionHead { crs: Some(crs), blank_line_when_empty: true, ..CollectionHead::default() };
-    write_feature_collection(path, &head, table.rows, progress, || {
+    write_geojson_collection(path, &head, table.rows, progress, || {
         let (names, cw) = (&names, &cw);
         let mut values = Vec::with_capacity(table.columns.len());
         move |i, s: &mut String| {
@@ -228,7 +228,7 @@ mod tests {
     fn written(head: &CollectionHead, features: usize) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("layer.geojson");
-        write_feature_collection(&path, head, features, &NoProgress, || {
+        write_geojson_collection(&path, head, features, &NoProgress, || {
             |i: usize, s: &mut String| {
                 s.push_str(&format!("{{\"i\":{i}}}"));
                 Ok(())

@@ -58,9 +58,7 @@ impl Default for WriteOptions {
     }
 }
 
-/// Writes `table` as `stem` in every format of `opts`, each file a step "writing <file>" (rows)
-/// on `progress`.
-/// Writes `table` as `stem` in every format of `opts`, each file a step "writing <file>" (rows)
+/// Writes `table` as `stem` in every format of `opts`, each file a step `"writing <file>"` (rows)
 /// on `progress`.
 fn write_layer(
     out: &mut OutputDir,
@@ -133,7 +131,7 @@ pub fn output_names(opts: &WriteOptions, catchments: bool, zones: bool, gaps: bo
 }
 
 /// Writes every output layer and summary.json into the staging folder of `out` (see
-/// [`write_outputs`]), reporting each file as a step "writing <file>" (rows) to `progress`; the
+/// [`write_outputs`]), reporting each file as a step `"writing <file>"` (rows) to `progress`; the
 /// caller commits.
 pub fn write_outputs_into(
     a: &Analysis,

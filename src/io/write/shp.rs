@@ -15,7 +15,7 @@ use crate::io::shapefile::{ShpField, write_point_shapefile};
 use crate::progress::Progress;
 
 /// Writes a table as a point shapefile (representative points) with .prj and .cpg, as a step
-/// "writing <file name>" (rows) on `progress`.
+/// `"writing <file name>"` (rows) on `progress`.
 pub fn write_shp(table: &Table, path: &Path, crs: &Crs, progress: &dyn Progress) -> Result<()> {
     let step = file_step(progress, path, table.rows);
     let fields: Vec<ShpField> = table.columns.iter().map(|c| ShpField { name: c.dbf.clone(), kind: c.kind }).collect();

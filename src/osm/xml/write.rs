@@ -26,7 +26,7 @@ fn escape(s: &str) -> String {
 
 /// Writes `osm` as OpenStreetMap XML 0.6: every node with coordinates (with its tags when it
 /// has any), then the ways and relations, each by id. Coordinates are written as exact decimals
-/// of their nanodegrees, so [`read_xml`] gives them back bit-identical.
+/// of their nanodegrees, so [`super::read_xml`] gives them back bit-identical.
 pub fn write_xml(osm: &Osm, generator: &str, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     writeln!(out, "<osm version=\"0.6\" generator=\"{}\">", escape(generator))?;
