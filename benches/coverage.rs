@@ -36,9 +36,10 @@ use rayon::prelude::*;
 
 use lifecircle::analysis::project;
 use lifecircle::index::{FacilityIndex, hilbert_order};
-use lifecircle::io::load::{ResidenceOptions, facilities_from_layer, residences_from_layer};
+use lifecircle::io::load::{ResidenceOptions, load_facilities, load_residences};
 use lifecircle::io::{FieldMap, ReadOptions, read_layer};
 use lifecircle::job::peak_memory;
+use lifecircle::progress::NoProgress;
 use lifecircle::standards::StandardProfile;
 use lifecircle::{Job, Result};
 
@@ -91,8 +92,8 @@ fn main() -> Result<()> {
     let mut peak_after_first = None;
     for run in 0..repeats {
         let t = Instant::now();
-        let residences = read_layer(&residences_path, &read)?;
-        let services = read_layer(&services_path, &read)?;
+        let residences = read_layer(&residences_path, &read, &NoProgress)?;
+        let services = read_layer(&services_path, &read, &NoProgress)?;
         reads.push(t.elapsed());
         let report = Job::new(profile.clone(), &out).run(residences, services)?;
         totals.push(t.elapsed());
@@ -117,10 +118,17 @@ fn main() -> Result<()> {
 
     // 2. The query phase alone.
     let fields = FieldMap::default();
-    let mut residences =
-        residences_from_layer(read_layer(&residences_path, &read)?, &fields, None, &ResidenceOptions::default())?;
+    let mut residences = load_residences(
+        read_layer(&residences_path, &read, &NoProgress)?,
+        &fields,
+        None,
+        &ResidenceOptions::default(),
+        &NoProgress,
+    )?
+    .items;
     let mut facilities =
-        facilities_from_layer(read_layer(&services_path, &read)?, &fields, None, &profile, true)?.facilities;
+        load_facilities(read_layer(&services_path, &read, &NoProgress)?, &fields, None, &profile, true, &NoProgress)?
+            .facilities;
     project(&mut residences, &mut facilities);
     let categories = profile.categories.len();
     let points: Vec<[f64; 2]> = residences.iter().map(|r| r.xy).collect();

@@ -69,9 +69,9 @@ fn run_case(case: &Case, repeats: usize, catchments: CatchmentMode) -> Result<()
     let mut peak = None;
     for run in 0..repeats {
         let t = Instant::now();
-        let residences = read_layer(&case.residences, &read)?;
-        let services = read_layer(&case.services, &read)?;
-        let network = read_layer(&case.network, &read)?;
+        let residences = read_layer(&case.residences, &read, &lifecircle::progress::NoProgress)?;
+        let services = read_layer(&case.services, &read, &lifecircle::progress::NoProgress)?;
+        let network = read_layer(&case.network, &read, &lifecircle::progress::NoProgress)?;
         let read_time = t.elapsed();
         let mut job = Job::new(case.profile.clone(), &out);
         job.catchments = catchments;

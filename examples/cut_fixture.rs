@@ -91,7 +91,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (Some(input), Some(bbox), Some(out)) = (input, bbox, out) else {
         return Err(usage.into());
     };
-    let osm = read_osm(&input, &KeepAll)?;
+    let osm = read_osm(&input, &KeepAll, &lifecircle::progress::NoProgress)?;
     let cut = clip(&osm, bbox);
     let mut text = Vec::new();
     write_xml(&cut, "lifecircle cut_fixture", &mut text)?;

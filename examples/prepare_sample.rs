@@ -111,7 +111,7 @@ const CATEGORIES: [&str; 17] = [
 // ---------------------------------------------------------------------------
 
 fn read_osm(path: &Path) -> BoxResult<Osm> {
-    Ok(lifecircle::osm::read_osm(path, &lifecircle::osm::KeepAll)?)
+    Ok(lifecircle::osm::read_osm(path, &lifecircle::osm::KeepAll, &lifecircle::progress::NoProgress)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -137,7 +137,14 @@ fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
 
 fn write_collection(path: &Path, name: &str, attribution: &str, features: &[Feature]) -> BoxResult<()> {
     let value = |f: &Feature| serde_json::to_value(f).unwrap_or(Value::Null);
-    Ok(lifecircle::osm::write_feature_collection(path, name, attribution, features, value)?)
+    Ok(lifecircle::osm::write_feature_collection(
+        path,
+        name,
+        attribution,
+        features,
+        value,
+        &lifecircle::progress::NoProgress,
+    )?)
 }
 
 fn feature(geometry: GeometryValue, properties: JsonObject) -> Feature {

@@ -5,22 +5,23 @@
 //! market, and writes the usual outputs to ./quickstart-out.
 
 use lifecircle::analysis::{AnalysisOptions, CellShape, analyze};
-use lifecircle::io::load::{ResidenceOptions, facilities_from_layer, residences_from_layer};
+use lifecircle::io::load::{ResidenceOptions, load_facilities, load_residences};
 use lifecircle::io::write::{Extras, WriteOptions, write_outputs};
 use lifecircle::io::{FieldMap, read_layer};
+use lifecircle::progress::NoProgress;
 use lifecircle::standards::StandardProfile;
 
 fn main() -> Result<(), lifecircle::Error> {
     // 1. read: any of .geojson, .shp, .csv; here the files bundled in data/
     let opts = lifecircle::io::ReadOptions::default();
-    let residences = read_layer("data/residences.geojson".as_ref(), &opts)?;
-    let services = read_layer("data/services.geojson".as_ref(), &opts)?;
+    let residences = read_layer("data/residences.geojson".as_ref(), &opts, &NoProgress)?;
+    let services = read_layer("data/services.geojson".as_ref(), &opts, &NoProgress)?;
 
     // 2. validate into model types (WGS84); categories are resolved against the profile
     let profile = StandardProfile::built_in("gb50180-2018")?;
     let fields = FieldMap::default();
-    let residences = residences_from_layer(residences, &fields, None, &ResidenceOptions::default())?;
-    let services = facilities_from_layer(services, &fields, None, &profile, false)?;
+    let residences = load_residences(residences, &fields, None, &ResidenceOptions::default(), &NoProgress)?.items;
+    let services = load_facilities(services, &fields, None, &profile, false, &NoProgress)?;
 
     // 3. analyse: straight-line radius = walking radius / detour
     let a = analyze(

@@ -327,7 +327,7 @@ fn child(path: &Path) {
     let start = Instant::now();
     let cpu_start = cpu_seconds().unwrap_or(f64::NAN);
     let outcome = if path.extension().is_some_and(|e| e == "pbf") {
-        match lifecircle::osm::read_pbf(path, &lifecircle::osm::KeepAll) {
+        match lifecircle::osm::read_pbf(path, &lifecircle::osm::KeepAll, &lifecircle::progress::NoProgress) {
             Ok(osm) => format!("read: {} nodes, {} ways", osm.counts[0], osm.counts[1]),
             Err(e) => format!("error: {e}"),
         }

@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::io::{FieldMap, Layer, load};
 use crate::network::{Direction, NetworkOptions, Snap, WalkingNetwork};
 use crate::osm::{ImportOptions, KeepAll, Kind, Osm, OsmId};
+use crate::progress::NoProgress;
 use crate::standards::StandardProfile;
 
 /// Separates the parts of a [`shapefile`] input: `.shp`, `.shx`, `.dbf`, `.prj`, `.cpg`.
@@ -159,7 +160,7 @@ pub fn check_layer(layer: &Layer, input_len: usize) {
 fn check_load(layer: &Layer) {
     let path = layer.path.clone();
     let fields = FieldMap::default();
-    match load::residences_from_layer(layer.clone(), &fields, None, &Default::default()) {
+    match load::load_residences(layer.clone(), &fields, None, &Default::default(), &NoProgress).map(|l| l.items) {
         Ok(residences) => {
             let mut ids = std::collections::HashSet::new();
             for r in &residences {
@@ -177,7 +178,7 @@ fn check_load(layer: &Layer) {
         Err(e) => check_error(&e, &path),
     }
     let profile = profile_gb();
-    match load::facilities_from_layer(layer.clone(), &fields, None, profile, false) {
+    match load::load_facilities(layer.clone(), &fields, None, profile, false, &NoProgress) {
         Ok(load) => {
             for f in &load.facilities {
                 let what = || format!("facility '{}'", f.id);
@@ -194,7 +195,7 @@ fn check_load(layer: &Layer) {
         }
         Err(e) => check_error(&e, &path),
     }
-    match load::zones_from_layer(layer.clone(), &fields, None) {
+    match load::load_zones(layer.clone(), &fields, None, &NoProgress).map(|l| l.items) {
         Ok(zones) => {
             for z in &zones {
                 check_finite(&z.geometry, &|| format!("zone '{}'", z.id));
@@ -202,7 +203,7 @@ fn check_load(layer: &Layer) {
         }
         Err(e) => check_error(&e, &path),
     }
-    match load::network_from_layer(layer.clone(), &fields, None) {
+    match load::load_network(layer.clone(), &fields, None, &NoProgress) {
         Ok(lines) => {
             assert_eq!(lines.lonlat.len(), lines.directions.len(), "one direction per network line");
             for (i, line) in lines.lonlat.iter().enumerate() {
@@ -324,7 +325,7 @@ fn check_osm(osm: &Osm) {
 
 /// Imports the extract at `path` as `import-osm` does and checks what it made.
 fn check_import(path: &Path) {
-    match crate::osm::import_osm(path, &ImportOptions::default()) {
+    match crate::osm::import_osm(path, &ImportOptions::default(), &NoProgress) {
         Ok(import) => {
             for b in &import.residences {
                 check_finite(&Geometry::MultiPolygon(b.geometry.clone()), &|| format!("building {}", b.id));
@@ -366,9 +367,13 @@ pub fn osm_xml(data: &[u8]) {
 
 /// The OSM targets: `data` as the scratch file `name`, read by `read` with every element kept,
 /// checked, then imported.
-fn osm_extract(name: &str, data: &[u8], read: fn(&Path, &dyn crate::osm::Filter) -> crate::Result<Osm>) {
+fn osm_extract(
+    name: &str,
+    data: &[u8],
+    read: fn(&Path, &dyn crate::osm::Filter, &dyn crate::progress::Progress) -> crate::Result<Osm>,
+) {
     let path = scratch_file(name, data);
-    match read(&path, &KeepAll) {
+    match read(&path, &KeepAll, &NoProgress) {
         Ok(osm) => {
             check_osm(&osm);
             check_import(&path);
@@ -654,7 +659,7 @@ mod tests {
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).unwrap();
-            let osm = crate::osm::read_osm(&path, &KeepAll).unwrap();
+            let osm = crate::osm::read_osm(&path, &KeepAll, &NoProgress).unwrap();
             let area = osm.area(OsmId { kind: Kind::Relation, id: 200 });
             assert!(area.is_ok(), "{name}: the multipolygon: {area:?}");
             counts.push((osm.coords.len(), osm.ways.len(), osm.relations.len()));

@@ -10,9 +10,7 @@ use crate::analysis::indicators::ZoneSource;
 use crate::analysis::{AnalysisOptions, CatchmentMode, InputSummary, Summary};
 use crate::crs::Crs;
 use crate::error::Result;
-use crate::io::load::{
-    ResidenceOptions, effective_crs, facilities_with_progress, load_residences, load_zones, network_with_progress,
-};
+use crate::io::load::{ResidenceOptions, effective_crs, load_facilities, load_network, load_residences, load_zones};
 use crate::io::output::{ManifestMode, OutputDir};
 use crate::io::write::{Extras, WriteOptions, output_names, write_outputs_into};
 use crate::io::{FieldMap, Layer};
@@ -227,9 +225,8 @@ impl Job {
         let (inputs_read, attribution) = self.describe_inputs(&residences, &services, network.as_ref(), zones.as_ref());
         let (fields, p) = (&self.fields, progress);
         let res = load_residences(residences, fields, self.residences_crs.as_ref(), &self.residence_options, p)?;
-        let fac =
-            facilities_with_progress(services, fields, self.services_crs.as_ref(), &self.profile, self.strict, p)?;
-        let lines = network.map(|n| network_with_progress(n, fields, self.network_crs.as_ref(), p)).transpose()?;
+        let fac = load_facilities(services, fields, self.services_crs.as_ref(), &self.profile, self.strict, p)?;
+        let lines = network.map(|n| load_network(n, fields, self.network_crs.as_ref(), p)).transpose()?;
         let zones = zones.map(|z| load_zones(z, fields, self.zones_crs.as_ref(), p)).transpose()?;
         // Invalid polygons repaired as read, in input order: residences, services, zones.
         let mut repaired = res.repaired;

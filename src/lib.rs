@@ -41,10 +41,11 @@
 //! use lifecircle::{io, analysis, standards::StandardProfile};
 //! let profile = StandardProfile::built_in("gb50180-2018")?;
 //! let opts = io::ReadOptions::default();
-//! let res_layer = io::read_layer("data/residences.geojson".as_ref(), &opts)?;
-//! let svc_layer = io::read_layer("data/services.geojson".as_ref(), &opts)?;
-//! let residences = io::load::residences_from_layer(res_layer, &opts.fields, None, &Default::default())?;
-//! let services = io::load::facilities_from_layer(svc_layer, &opts.fields, None, &profile, false)?;
+//! let quiet = &lifecircle::progress::NoProgress;
+//! let res_layer = io::read_layer("data/residences.geojson".as_ref(), &opts, quiet)?;
+//! let svc_layer = io::read_layer("data/services.geojson".as_ref(), &opts, quiet)?;
+//! let residences = io::load::load_residences(res_layer, &opts.fields, None, &Default::default(), quiet)?.items;
+//! let services = io::load::load_facilities(svc_layer, &opts.fields, None, &profile, false, quiet)?;
 //! let a = analysis::analyze(profile, residences, services.facilities, Default::default())?;
 //! println!("{:?}", a.summary().complete_share_15min);
 //! # Ok::<(), lifecircle::Error>(())

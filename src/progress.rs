@@ -209,8 +209,8 @@ mod tests {
         let job = Job::new(profile, dir.path());
         let read = crate::io::ReadOptions::default();
         let r = Recorder::default();
-        let network = crate::io::read_layer_with_progress(&path("data/network.geojson"), &read, &r).unwrap();
-        let zones = crate::io::read_layer(&path("tests/fixtures/helsinki_zones.geojson"), &read).unwrap();
+        let network = crate::io::read_layer(&path("data/network.geojson"), &read, &r).unwrap();
+        let zones = crate::io::read_layer(&path("tests/fixtures/helsinki_zones.geojson"), &read, &NoProgress).unwrap();
         let (residences, services) = (crate::sample::residences().unwrap(), crate::sample::services().unwrap());
         let (n_res, n_svc) = (residences.features.len() as u64, services.features.len() as u64);
         let n_lines = network.features.len() as u64;
@@ -319,7 +319,7 @@ mod tests {
     fn osm_imports_report_every_pass_over_the_whole_file() {
         for file in ["data/source/Helsinki.osm.pbf", "tests/fixtures/helsinki-kamppi.osm"] {
             let r = Recorder::default();
-            let import = crate::osm::import_osm_with_progress(&path(file), &Default::default(), &r).unwrap();
+            let import = crate::osm::import_osm(&path(file), &Default::default(), &r).unwrap();
             let dir = tempfile::tempdir().unwrap();
             let mut out =
                 crate::io::output::OutputDir::open(dir.path(), "test", &[], crate::io::output::ManifestMode::Replace)

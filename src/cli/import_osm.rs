@@ -8,9 +8,9 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use lifecircle::io::output::{ManifestMode, OutputDir};
-use lifecircle::io::{Layer, ReadOptions, read_layer_with_progress};
+use lifecircle::io::{Layer, ReadOptions, read_layer};
 use lifecircle::osm::residences::{DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD};
-use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm_with_progress};
+use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm};
 use lifecircle::progress::Step;
 
 use super::progress::Bars;
@@ -93,9 +93,9 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
     let mut out = OutputDir::open(&args.out, "import-osm", &inputs, ManifestMode::Replace)?;
     out.check_names(&lifecircle::osm::OUTPUT_NAMES)?;
     let bars = Bars::new(args.quiet);
-    let mut import = import_osm_with_progress(pbf, &opts, &bars)?;
+    let mut import = import_osm(pbf, &opts, &bars)?;
     if let Some(path) = &args.population {
-        let layer = read_layer_with_progress(path, &ReadOptions::default(), &bars)?;
+        let layer = read_layer(path, &ReadOptions::default(), &bars)?;
         let _step = Step::begin(&bars, "allocating population", None);
         import.allocate_population(&layer, &args.population_field)?;
     }
@@ -118,7 +118,7 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
 /// services layers, and the walking network with whether it has footways (so is fit for
 /// network distances).
 pub fn osm_layers(pbf: &Path, quiet: bool, bars: &Bars) -> Result<(Layer, Layer, Layer, bool, Option<Layer>)> {
-    let import = import_osm_with_progress(pbf, &ImportOptions::default(), bars)?;
+    let import = import_osm(pbf, &ImportOptions::default(), bars)?;
     let footways = import.has_footways();
     if !quiet {
         bars.suspend(|| {

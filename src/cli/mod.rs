@@ -14,7 +14,7 @@ use lifecircle::analysis::{CatchmentMode, CellShape, Judge};
 use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
-use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer_with_progress};
+use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
 use lifecircle::job::Inputs;
 use lifecircle::network::NetworkOptions;
 use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report_with_progress};
@@ -325,7 +325,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let out_crs = Crs::parse(&args.out_crs).with_context(|| format!("--out-crs {}", args.out_crs))?;
     let started = std::time::Instant::now();
     let bars = progress::Bars::new(args.quiet);
-    let read_layer = |path: &std::path::Path, read: &ReadOptions| read_layer_with_progress(path, read, &bars);
+    let read_layer = |path: &std::path::Path, read: &ReadOptions| read_layer(path, read, &bars);
     let mut osm_network = None;
     let mut osm_zones = None;
     let (residences, services, from_sample) = match (&args.osm, &args.residences, &args.services) {

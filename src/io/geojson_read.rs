@@ -8,26 +8,27 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::layer::{Layer, RawFeature, Value};
-use crate::progress::{CountingReader, Step};
+use crate::progress::{CountingReader, Progress, Step};
+
+mod geometry;
+
+use geometry::{GeometryIn, decode_geometry, unclosed_rings};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads a GeoJSON file into a layer, streaming it through a buffer (the file is never held
-/// in memory whole; it is read again only to explain an error).
-pub fn read_geojson(path: &Path) -> Result<Layer> {
-    read_geojson_reporting(path, &Step::none())
-}
-
-/// [`read_geojson`], advancing `step` by the bytes read.
-pub(crate) fn read_geojson_reporting(path: &Path, step: &Step) -> Result<Layer> {
-    read_file(path, step, &|_| true)
+/// in memory whole; it is read again only to explain an error), reporting the read as a step
+/// `"reading <file name>"` (bytes of the file) to `progress`.
+pub fn read_geojson(path: &Path, progress: &dyn Progress) -> Result<Layer> {
+    let name = format!("reading {}", path.file_name().unwrap_or(path.as_os_str()).to_string_lossy());
+    let size = std::fs::metadata(path).ok().map(|m| m.len());
+    read_file(path, &Step::begin(progress, &name, size), &|_| true)
 }
 
 /// [`read_geojson`] keeping only the properties whose name `keep` accepts: the others are
@@ -516,95 +517,6 @@ impl<'de> serde::Deserialize<'de> for ValueIn {
     }
 }
 
-struct GeometryIn {
-    kind: String,
-    coordinates: Option<Coords>,
-}
-
-impl<'de> serde::Deserialize<'de> for GeometryIn {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = GeometryIn;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a GeoJSON geometry object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GeometryIn, A::Error> {
-                let (mut kind, mut coordinates) = (None, None);
-                while let Some(member) = map.next_key_seed(MemberSeed)? {
-                    match member {
-                        // "Point" is by far the most common: no allocation for it.
-                        Member::Type if kind.is_some() => return Err(de::Error::duplicate_field("type")),
-                        Member::Type => {
-                            kind = Some(map.next_value_seed(KindSeed("Point"))?.unwrap_or_else(|| "Point".to_owned()))
-                        }
-                        Member::Coordinates if coordinates.is_some() => {
-                            return Err(de::Error::duplicate_field("coordinates"));
-                        }
-                        Member::Coordinates => coordinates = Some(map.next_value()?),
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
-                Ok(GeometryIn { kind, coordinates })
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// Nested coordinate arrays of any depth; a position is kept without a heap allocation.
-enum Coords {
-    Number(f64),
-    Position(f64, f64),
-    List(Vec<Coords>),
-}
-
-impl<'de> serde::Deserialize<'de> for Coords {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Coords;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number or an array of coordinates")
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Coords, E> {
-                Ok(Coords::Number(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Coords, E> {
-                Ok(Coords::Number(v as f64))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Coords, E> {
-                Ok(Coords::Number(v as f64))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Coords, A::Error> {
-                let Some(first) = seq.next_element::<Coords>()? else {
-                    return Ok(Coords::List(Vec::new()));
-                };
-                if let Coords::Number(x) = first {
-                    // A position: [x, y, (z, m ignored)]
-                    let second = seq.next_element::<Coords>()?;
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    return Ok(match second {
-                        Some(Coords::Number(y)) => Coords::Position(x, y),
-                        Some(other) => Coords::List(vec![Coords::Number(x), other]),
-                        None => Coords::List(vec![Coords::Number(x)]),
-                    });
-                }
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4).max(1));
-                out.push(first);
-                while let Some(c) = seq.next_element()? {
-                    out.push(c);
-                }
-                Ok(Coords::List(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
     let index = b.features.len();
     let fid = f.id.as_ref().and_then(|v| match v {
@@ -637,97 +549,10 @@ fn add_feature(b: &mut Builder, f: FeatureIn) -> Result<()> {
     Ok(())
 }
 
-fn position(c: &Coords) -> Result<Coord<f64>, String> {
-    match c {
-        Coords::Position(x, y) => Ok(Coord { x: *x, y: *y }),
-        Coords::List(v) if v.len() >= 2 => match (&v[0], &v[1]) {
-            (Coords::Number(x), Coords::Number(y)) => Ok(Coord { x: *x, y: *y }),
-            _ => Err("a position must be an array of numbers [x, y]".into()),
-        },
-        _ => Err("a position must be an array of at least two numbers [x, y]".into()),
-    }
-}
-
-fn list<'c>(c: &'c Coords, what: &str) -> Result<&'c [Coords], String> {
-    match c {
-        Coords::List(v) => Ok(v),
-        Coords::Number(_) => Err(format!("{what} must be an array")),
-        Coords::Position(..) => Err(format!("{what} must be an array of positions, not a single position")),
-    }
-}
-
-fn ring(c: &Coords) -> Result<LineString<f64>, String> {
-    let pts = list(c, "a polygon ring")?.iter().map(position).collect::<Result<Vec<_>, _>>()?;
-    if pts.len() < 4 {
-        return Err(format!("a polygon ring needs at least 4 positions, this one has {}", pts.len()));
-    }
-    Ok(LineString::from(pts))
-}
-
-fn polygon(c: &Coords) -> Result<Polygon<f64>, String> {
-    let rings = list(c, "polygon coordinates")?;
-    let mut it = rings.iter();
-    let exterior = ring(it.next().ok_or("a polygon needs at least one ring")?)?;
-    let interiors = it.map(ring).collect::<Result<Vec<_>, _>>()?;
-    Ok(Polygon::new(exterior, interiors))
-}
-
-/// How many rings of a Polygon or MultiPolygon do not end where they begin (RFC 7946 asks that
-/// they do; `geo` closes them).
-fn unclosed_rings(g: &GeometryIn) -> usize {
-    let open = |ring: &Coords| match ring {
-        Coords::List(pts) => match (pts.first(), pts.last()) {
-            (Some(a), Some(b)) => position(a).ok() != position(b).ok(),
-            _ => false,
-        },
-        _ => false,
-    };
-    let rings_of = |poly: &Coords| match poly {
-        Coords::List(rings) => rings.iter().filter(|r| open(r)).count(),
-        _ => 0,
-    };
-    match (g.kind.as_str(), &g.coordinates) {
-        ("Polygon", Some(c)) => rings_of(c),
-        ("MultiPolygon", Some(Coords::List(polys))) => polys.iter().map(rings_of).sum(),
-        _ => 0,
-    }
-}
-
-fn decode_geometry(g: GeometryIn) -> Result<Geometry<f64>, String> {
-    let Some(c) = &g.coordinates else {
-        return Err(format!("{} geometry has no coordinates", g.kind));
-    };
-    Ok(match g.kind.as_str() {
-        "Point" => Geometry::Point(Point(position(c)?)),
-        "MultiPoint" => Geometry::MultiPoint(
-            list(c, "MultiPoint coordinates")?
-                .iter()
-                .map(|p| position(p).map(Point))
-                .collect::<Result<Vec<_>, _>>()?
-                .into(),
-        ),
-        "LineString" => Geometry::LineString(LineString::from(
-            list(c, "LineString coordinates")?.iter().map(position).collect::<Result<Vec<_>, _>>()?,
-        )),
-        "MultiLineString" => Geometry::MultiLineString(geo::MultiLineString(
-            list(c, "MultiLineString coordinates")?
-                .iter()
-                .map(|l| {
-                    Ok(LineString::from(list(l, "a line")?.iter().map(position).collect::<Result<Vec<_>, String>>()?))
-                })
-                .collect::<Result<Vec<_>, String>>()?,
-        )),
-        "Polygon" => Geometry::Polygon(polygon(c)?),
-        "MultiPolygon" => Geometry::MultiPolygon(MultiPolygon(
-            list(c, "MultiPolygon coordinates")?.iter().map(polygon).collect::<Result<Vec<_>, _>>()?,
-        )),
-        other => return Err(format!("unsupported geometry type '{other}'")),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Geometry;
 
     fn read(s: &str) -> Result<Layer> {
         read_geojson_bytes(Path::new("t.geojson"), s.as_bytes())
@@ -747,7 +572,7 @@ mod tests {
         assert_eq!(l.fields, vec!["id", "ok_x"]);
         assert_eq!(l.features[0].value(1), &Value::Bool(true));
         assert_eq!(l.attribution.as_deref(), Some("© OpenStreetMap contributors"));
-        assert_eq!(read_geojson(&path).unwrap().fields, vec!["id", "wide", "ok_x"]);
+        assert_eq!(read_geojson(&path, &crate::progress::NoProgress).unwrap().fields, vec!["id", "wide", "ok_x"]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use fields::{FieldMap, Role};
 pub use layer::{Layer, RawFeature, Value};
 
 use crate::error::{Error, Location, Result};
-use crate::progress::{NoProgress, Progress, Step};
+use crate::progress::{Progress, Step};
 
 /// Options for reading a layer.
 #[derive(Debug, Clone, Default)]
@@ -39,24 +39,17 @@ pub fn parse_encoding(label: &str) -> Result<&'static Encoding> {
         .ok_or_else(|| Error::Option(format!("unknown text encoding '{label}': use utf-8, gbk or gb18030")))
 }
 
-/// Reads a layer, choosing the format by extension: `.geojson`/`.json`, `.shp`, `.csv`.
-pub fn read_layer(path: &Path, opts: &ReadOptions) -> Result<Layer> {
-    read_layer_with_progress(path, opts, &NoProgress)
-}
-
-/// [`read_layer`], reporting the read as one step "reading <file name>" to `progress`: in bytes
-/// of the file for GeoJSON, in features for a shapefile, of unknown size for CSV.
-pub fn read_layer_with_progress(path: &Path, opts: &ReadOptions, progress: &dyn Progress) -> Result<Layer> {
+/// Reads a layer, choosing the format by extension: `.geojson`/`.json`, `.shp`, `.csv`,
+/// reporting the read as one step `"reading <file name>"` to `progress`: in bytes of the file for
+/// GeoJSON, in features for a shapefile, of unknown size for CSV.
+pub fn read_layer(path: &Path, opts: &ReadOptions, progress: &dyn Progress) -> Result<Layer> {
     if !path.exists() {
         return Err(Error::input(Location::file(path), "no such file"));
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
     let name = format!("reading {}", path.file_name().unwrap_or(path.as_os_str()).to_string_lossy());
     match ext.as_str() {
-        "geojson" | "json" => {
-            let size = std::fs::metadata(path).ok().map(|m| m.len());
-            geojson_read::read_geojson_reporting(path, &Step::begin(progress, &name, size))
-        }
+        "geojson" | "json" => geojson_read::read_geojson(path, progress),
         "shp" => shapefile::read_shapefile_reporting(path, opts.dbf_encoding, progress, &name),
         "csv" | "txt" => {
             let _step = Step::begin(progress, &name, None);

@@ -7,15 +7,19 @@
 //! so is a way or relation listing more than `MAX_OBJECT_ITEMS` (2^20) nodes or members; memory
 //! otherwise follows the kept objects, each pass streaming the file.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::Path;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+mod write;
+
+pub use write::write_xml;
+
 use super::read::{Filter, Kind, MAX_OBJECT_ITEMS, Member, Osm, Part, Pass, TagView};
 use crate::error::{Error, Location, Result};
-use crate::progress::{CountingReader, NoProgress, Progress};
+use crate::progress::{CountingReader, Progress};
 
 /// Whether `path` names an XML extract (`.osm`, `.xml`, any case); anything else is read as PBF.
 pub fn is_xml_path(path: &Path) -> bool {
@@ -46,19 +50,6 @@ pub fn parse_nanodegrees(text: &str) -> Option<i64> {
         nano = nano * 10 + frac.as_bytes().get(k).map_or(0, |b| i64::from(b - b'0'));
     }
     Some(if negative { -nano } else { nano })
-}
-
-/// Formats nanodegrees as the shortest exact decimal (`60171234500` → `60.1712345`).
-fn format_nanodegrees(nano: i64) -> String {
-    let sign = if nano < 0 { "-" } else { "" };
-    let abs = nano.unsigned_abs();
-    let frac = format!("{:09}", abs % 1_000_000_000);
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        format!("{sign}{}", abs / 1_000_000_000)
-    } else {
-        format!("{sign}{}.{frac}", abs / 1_000_000_000)
-    }
 }
 
 /// The element being read and its tags so far.
@@ -249,13 +240,8 @@ fn xml_pass(path: &Path, pass: Pass<'_>, progress: &dyn Progress) -> Result<Part
 /// [`super::read::read_pbf`] (each pass parses the file again, so memory follows the kept
 /// objects). A missing file is an [`Error::Read`]; malformed XML, a missing `<osm>` root, a
 /// truncated file or an element without its required attributes an [`Error::Input`] naming the
-/// file, line and byte offset.
-pub fn read_xml(path: &Path, filter: &dyn Filter) -> Result<Osm> {
-    read_xml_reporting(path, filter, &NoProgress)
-}
-
-/// [`read_xml`], reporting each pass (bytes read) to `progress`.
-pub(crate) fn read_xml_reporting(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
+/// file, line and byte offset. Each pass (bytes read) is reported to `progress`.
+pub fn read_xml(path: &Path, filter: &dyn Filter, progress: &dyn Progress) -> Result<Osm> {
     let mut osm = Osm::default();
     let first = xml_pass(path, Pass::Tagged(filter), progress)?;
     let mut coords = osm.merge_tagged(vec![first]);
@@ -272,62 +258,9 @@ pub(crate) fn read_xml_reporting(path: &Path, filter: &dyn Filter, progress: &dy
     Ok(osm)
 }
 
-fn escape(s: &str) -> String {
-    let escaped = quick_xml::escape::escape(s);
-    // Keep line breaks and tabs through attribute-value normalisation.
-    escaped.replace('\n', "&#10;").replace('\r', "&#13;").replace('\t', "&#9;")
-}
-
-/// Writes `osm` as OpenStreetMap XML 0.6: every node with coordinates (with its tags when it
-/// has any), then the ways and relations, each by id. Coordinates are written as exact decimals
-/// of their nanodegrees, so [`read_xml`] gives them back bit-identical.
-pub fn write_xml(osm: &Osm, generator: &str, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
-    writeln!(out, "<osm version=\"0.6\" generator=\"{}\">", escape(generator))?;
-    let write_tags = |out: &mut dyn Write, tags: &super::read::Tags| -> std::io::Result<()> {
-        for (k, v) in tags {
-            writeln!(out, "    <tag k=\"{}\" v=\"{}\"/>", escape(k), escape(v))?;
-        }
-        Ok(())
-    };
-    for (id, c) in osm.coords.iter() {
-        let lon = format_nanodegrees((c.x * 1e9).round() as i64);
-        let lat = format_nanodegrees((c.y * 1e9).round() as i64);
-        match osm.tagged_nodes.get(&id).filter(|t| !t.is_empty()) {
-            Some(tags) => {
-                writeln!(out, "  <node id=\"{id}\" lat=\"{lat}\" lon=\"{lon}\">")?;
-                write_tags(out, tags)?;
-                writeln!(out, "  </node>")?;
-            }
-            None => writeln!(out, "  <node id=\"{id}\" lat=\"{lat}\" lon=\"{lon}\"/>")?,
-        }
-    }
-    for (id, w) in &osm.ways {
-        writeln!(out, "  <way id=\"{id}\">")?;
-        for r in &w.refs {
-            writeln!(out, "    <nd ref=\"{r}\"/>")?;
-        }
-        write_tags(out, &w.tags)?;
-        writeln!(out, "  </way>")?;
-    }
-    for (id, r) in &osm.relations {
-        writeln!(out, "  <relation id=\"{id}\">")?;
-        for m in &r.members {
-            let kind = match m.kind {
-                Kind::Node => "node",
-                Kind::Way => "way",
-                Kind::Relation => "relation",
-            };
-            writeln!(out, "    <member type=\"{kind}\" ref=\"{}\" role=\"{}\"/>", m.id, escape(&m.role))?;
-        }
-        write_tags(out, &r.tags)?;
-        writeln!(out, "  </relation>")?;
-    }
-    writeln!(out, "</osm>")
-}
-
 #[cfg(test)]
 mod tests {
+    use super::write::format_nanodegrees;
     use super::*;
     use crate::osm::read::degrees;
 
@@ -339,12 +272,12 @@ mod tests {
             format!("<osm version=\"0.6\">\n  <node id=\"123\" lat=\"{lat}\" lon=\"{lon}\"/>\n</osm>\n")
         };
         std::fs::write(&path, xml("60.5", "24.9")).unwrap();
-        assert_eq!(read_xml(&path, &crate::osm::KeepAll).unwrap().counts, [1, 0, 0]);
+        assert_eq!(read_xml(&path, &crate::osm::KeepAll, &crate::progress::NoProgress).unwrap().counts, [1, 0, 0]);
         for (lat, lon, why) in
             [("95", "24.9", "latitude 95 is outside -90..90"), ("0", "200", "longitude 200 is outside")]
         {
             std::fs::write(&path, xml(lat, lon)).unwrap();
-            let e = read_xml(&path, &crate::osm::KeepAll).unwrap_err().to_string();
+            let e = read_xml(&path, &crate::osm::KeepAll, &crate::progress::NoProgress).unwrap_err().to_string();
             assert!(e.contains("node n123: ") && e.contains(why) && e.contains("line 2"), "{e}");
         }
     }

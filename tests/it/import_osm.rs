@@ -282,7 +282,7 @@ fn osm_xml_fixture_imports_and_analyses() {
 fn osm_xml_fixture_reads_back_to_the_same_bytes() {
     use lifecircle::osm::{KeepAll, read_osm, write_xml};
     let original = std::fs::read(kamppi_osm()).unwrap();
-    let osm = read_osm(&kamppi_osm(), &KeepAll).unwrap();
+    let osm = read_osm(&kamppi_osm(), &KeepAll, &lifecircle::progress::NoProgress).unwrap();
     let mut written = Vec::new();
     write_xml(&osm, "lifecircle cut_fixture", &mut written).unwrap();
     assert!(written == original, "re-written fixture differs");
@@ -293,7 +293,7 @@ fn xml_and_pbf_of_the_same_extract_give_the_same_layers() {
     use lifecircle::osm::{KeepAll, read_osm, write_xml};
     let dir = temp_dir();
     // The whole Helsinki extract as XML (every tagged element and way node, exact coordinates).
-    let osm = read_osm(&helsinki_pbf(), &KeepAll).unwrap();
+    let osm = read_osm(&helsinki_pbf(), &KeepAll, &lifecircle::progress::NoProgress).unwrap();
     let xml = dir.path().join("helsinki.osm");
     let mut text = Vec::new();
     write_xml(&osm, "test", &mut text).unwrap();

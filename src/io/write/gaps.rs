@@ -7,28 +7,22 @@
 //! `cell` (`r<row>c<column>` or `q<q>r<r>`), `residences`, `households`, `population`, and
 //! per category with a radius `gap_hh_<category>` and `gap_pop_<category>`.
 
-use std::io::Write;
 use std::path::Path;
 
 use geo::{Coord, Geometry, MapCoords, Polygon};
 
-use super::{
-    CoordWriter, coord_decimals, create_collection, push_json_string, push_number, round1, werr, write_in_blocks,
-};
+use super::geojson::{CollectionHead, CoordWriter, write_geojson_collection};
+use super::layers::round1;
+use super::text::{push_json_string, push_number};
 use crate::analysis::{Analysis, Gaps};
 use crate::crs::Crs;
 use crate::error::Result;
-use crate::progress::Step;
+use crate::progress::Progress;
 
-/// Writes gaps.geojson for `gaps` (from `a`) to `path` in `crs`.
-pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs) -> Result<()> {
-    gaps_reporting(a, gaps, path, crs, &Step::none())
-}
-
-/// [`write_gaps`], advancing `step` by the features (areas and cells) written.
-pub(super) fn gaps_reporting(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs, step: &Step) -> Result<()> {
-    let mut w = create_collection(path, crs)?;
-    let cw = CoordWriter { crs, decimals: coord_decimals(crs) };
+/// Writes gaps.geojson for `gaps` (from `a`) to `path` in `crs`, as a step
+/// `"writing <file name>"` (features: areas and cells) on `progress`.
+pub fn write_gaps(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs, progress: &dyn Progress) -> Result<()> {
+    let cw = CoordWriter::new(crs);
     let lonlat = |c: Coord<f64>| {
         let (x, y) = a.projection.inverse(c.x, c.y);
         Coord { x, y }
@@ -49,53 +43,47 @@ pub(super) fn gaps_reporting(a: &Analysis, gaps: &Gaps, path: &Path, crs: &Crs, 
         s.push_str("\":");
         push_number(s, x);
     };
-    write_in_blocks(&mut w, path, areas + gaps.cells.len(), step, |rows, s| {
-        for i in rows {
-            if i > 0 {
-                s.push_str(",\n");
-            }
-            s.push_str(r#"{"type":"Feature","geometry":"#);
-            if let Some(g) = gaps.areas.get(i) {
-                let mp = g.polygon.map_coords(lonlat);
-                let geometry = match <[Polygon<f64>; 1]>::try_from(mp.0) {
-                    Ok([p]) => Geometry::Polygon(p),
-                    Err(many) => Geometry::MultiPolygon(geo::MultiPolygon(many)),
-                };
-                cw.geometry(s, &geometry)?;
-                let cat = &a.profile.categories[g.category];
-                s.push_str(r#","properties":{"kind":"area","category":"#);
-                push_json_string(s, &cat.id);
-                s.push_str(r#","name_zh":"#);
-                push_json_string(s, &cat.name_zh);
-                s.push_str(r#","name_en":"#);
-                push_json_string(s, &cat.name_en);
-                number(s, "rank", g.rank as f64);
-                number(s, "households", round1(g.households));
-                number(s, "population", round1(g.population));
-                number(s, "cells", g.cells.len() as f64);
-                number(s, "area_m2", g.area_m2.round());
-            } else {
-                let cell = &gaps.cells[i - areas];
-                cw.geometry(s, &Geometry::Polygon(gaps.cell_polygon(cell.key).map_coords(lonlat)))?;
-                s.push_str(r#","properties":{"kind":"cell","cell":"#);
-                push_json_string(s, &gaps.cell_id(cell.key));
-                number(s, "residences", cell.residences as f64);
-                number(s, "households", round1(cell.households));
-                number(s, "population", round1(cell.population));
-                for (j, (hh, pop)) in gap_keys.iter().enumerate() {
-                    for (k, x) in [(hh, cell.gap_households[j]), (pop, cell.gap_population[j])] {
-                        s.push(',');
-                        s.push_str(k);
-                        s.push(':');
-                        push_number(s, round1(x));
-                    }
+    let head = CollectionHead { crs: Some(crs), blank_line_when_empty: true, ..CollectionHead::default() };
+    let feature = |i: usize, s: &mut String| -> Result<()> {
+        s.push_str(r#"{"type":"Feature","geometry":"#);
+        if let Some(g) = gaps.areas.get(i) {
+            let mp = g.polygon.map_coords(lonlat);
+            let geometry = match <[Polygon<f64>; 1]>::try_from(mp.0) {
+                Ok([p]) => Geometry::Polygon(p),
+                Err(many) => Geometry::MultiPolygon(geo::MultiPolygon(many)),
+            };
+            cw.geometry(s, &geometry)?;
+            let cat = &a.profile.categories[g.category];
+            s.push_str(r#","properties":{"kind":"area","category":"#);
+            push_json_string(s, &cat.id);
+            s.push_str(r#","name_zh":"#);
+            push_json_string(s, &cat.name_zh);
+            s.push_str(r#","name_en":"#);
+            push_json_string(s, &cat.name_en);
+            number(s, "rank", g.rank as f64);
+            number(s, "households", round1(g.households));
+            number(s, "population", round1(g.population));
+            number(s, "cells", g.cells.len() as f64);
+            number(s, "area_m2", g.area_m2.round());
+        } else {
+            let cell = &gaps.cells[i - areas];
+            cw.geometry(s, &Geometry::Polygon(gaps.cell_polygon(cell.key).map_coords(lonlat)))?;
+            s.push_str(r#","properties":{"kind":"cell","cell":"#);
+            push_json_string(s, &gaps.cell_id(cell.key));
+            number(s, "residences", cell.residences as f64);
+            number(s, "households", round1(cell.households));
+            number(s, "population", round1(cell.population));
+            for (j, (hh, pop)) in gap_keys.iter().enumerate() {
+                for (k, x) in [(hh, cell.gap_households[j]), (pop, cell.gap_population[j])] {
+                    s.push(',');
+                    s.push_str(k);
+                    s.push(':');
+                    push_number(s, round1(x));
                 }
             }
-            s.push_str("}}");
         }
+        s.push_str("}}");
         Ok(())
-    })?;
-    w.write_all(b"\n]}\n").map_err(werr(path))?;
-    w.flush().map_err(werr(path))?;
-    Ok(())
+    };
+    write_geojson_collection(path, &head, areas + gaps.cells.len(), progress, || &feature)
 }
