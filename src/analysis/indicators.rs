@@ -91,7 +91,7 @@ pub struct ZoneStats {
 #[derive(Debug, Clone)]
 pub struct ZoneReport {
     /// `study_area`, `layer` or `grid`.
-    pub kind: &'static str,
+    pub kind: super::ZoneKind,
     /// Grid cell size, metres, for `grid`.
     pub grid_m: Option<f64>,
     /// The zones (WGS84), in file order (grid: by row, then column).
@@ -119,10 +119,10 @@ impl ZoneReport {
 }
 
 /// How many zones passed, failed or were not assessed on one indicator (summary.json).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorSummary {
     /// Indicator id.
-    pub id: &'static str,
+    pub id: String,
     /// Chinese name.
     pub name_zh: String,
     /// English name.
@@ -130,7 +130,7 @@ pub struct IndicatorSummary {
     /// The target, e.g. `≥ 0.1`.
     pub target: String,
     /// Which zones it applies to.
-    pub applies_to: &'static str,
+    pub applies_to: crate::standards::AppliesTo,
     /// Document and clause.
     pub source: String,
     /// Zones that pass.
@@ -153,10 +153,10 @@ pub struct Overlap {
 }
 
 /// The zones block of summary.json.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ZoneSummary {
     /// `study_area`, `layer` or `grid`.
-    pub kind: &'static str,
+    pub kind: super::ZoneKind,
     /// Grid cell size, metres (grid only).
     pub grid_m: Option<f64>,
     /// Number of zones.
@@ -188,11 +188,11 @@ impl ZoneReport {
             .map(|(k, r)| {
                 let count = |st: Status| self.stats.iter().filter(|s| s.indicators[k].status == st).count();
                 IndicatorSummary {
-                    id: r.id.as_str(),
+                    id: r.id.as_str().to_owned(),
                     name_zh: r.name_zh.clone(),
                     name_en: r.name_en.clone(),
                     target: r.target_text(),
-                    applies_to: r.applies_to.as_str(),
+                    applies_to: r.applies_to,
                     source: r.source.clone(),
                     pass: count(Status::Pass),
                     fail: count(Status::Fail),
@@ -267,14 +267,14 @@ impl Analysis {
                 );
                 let r = Assignment { zone: vec![0; self.residences.len()], overlaps: vec![] };
                 let f = Assignment { zone: vec![0; self.facilities.len()], overlaps: vec![] };
-                ("study_area", None, vec![zone], r, f)
+                (super::ZoneKind::StudyArea, None, vec![zone], r, f)
             }
             ZoneSource::Layer(zones) => {
                 let geometries: Vec<_> = zones.iter().map(|z| &z.geometry).collect();
                 let index = ZoneIndex::new(&geometries);
                 let r = index.assign(&self.residences.iter().map(|r| r.lonlat).collect::<Vec<_>>());
                 let f = index.assign(&self.facilities.iter().map(|f| f.lonlat).collect::<Vec<_>>());
-                ("layer", None, zones, r, f)
+                (super::ZoneKind::Layer, None, zones, r, f)
             }
             ZoneSource::Grid(cell_m) => {
                 let points: Vec<[f64; 2]> =
@@ -282,7 +282,7 @@ impl Analysis {
                 let (_, zones, mut of) = Grid::build(cell_m, &points, &self.projection);
                 let f = Assignment { zone: of.split_off(self.residences.len()), overlaps: vec![] };
                 let r = Assignment { zone: of, overlaps: vec![] };
-                ("grid", Some(cell_m), zones, r, f)
+                (super::ZoneKind::Grid, Some(cell_m), zones, r, f)
             }
         };
         let mut overlaps = std::collections::BTreeMap::new();
@@ -731,7 +731,7 @@ mod tests {
             facility(&p, "cs2", "community_service", (600.0, 200.0)),
             facility(&p, "eh", "elderly_home", (700.0, 100.0)),
         ];
-        let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
+        let a = analyze(p, residences, facilities, None, AnalysisOptions::default(), crate::progress::SILENT).unwrap();
         let urban = ZoneAttributes {
             rural: Some(false),
             community_workers: Some(9.0),
@@ -831,7 +831,15 @@ mod tests {
         big.id = "cs3".into();
         big.floor_area_m2 = Some(1200.0);
         facilities.push(big);
-        let b = analyze(a.profile.clone(), a.residences.clone(), facilities, AnalysisOptions::default()).unwrap();
+        let b = analyze(
+            a.profile.clone(),
+            a.residences.clone(),
+            facilities,
+            None,
+            AnalysisOptions::default(),
+            crate::progress::SILENT,
+        )
+        .unwrap();
         let zones = z.zones.clone();
         let z2 = b.zones(ZoneSource::Layer(zones));
         let v = get(&b, &z2, 1, "rural_centre_area");
