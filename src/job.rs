@@ -178,6 +178,12 @@ pub fn network_source(
     }
 }
 
+/// The OSM-zones rule: an OpenStreetMap extract's administrative boundaries are the zones of a
+/// run unless a zones layer (`--zones`) or a grid (`--grid`) is given.
+pub fn osm_zones_apply(zones_given: bool, grid_given: bool) -> bool {
+    !zones_given && !grid_given
+}
+
 /// The steps of a run so far, timed.
 struct Clock {
     timings: Vec<StepTiming>,
@@ -419,5 +425,55 @@ impl ReportOutput {
         let mut warnings: Vec<Warning> = self.missing_glyphs.iter().cloned().map(Warning::MissingGlyphs).collect();
         warnings.extend(Warning::stale_files(&self.stale));
         warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_distance_and_network_table() {
+        use DistanceModel::{Euclidean, Network};
+        let cases = [
+            // (--distance, --network given, OSM extract with footways?) → source
+            (None, false, None, Some(NetworkSource::None)),
+            (None, true, None, Some(NetworkSource::Given)),
+            (Some(Network), true, None, Some(NetworkSource::Given)),
+            (Some(Network), false, None, None),
+            (Some(Euclidean), false, None, Some(NetworkSource::None)),
+            (Some(Euclidean), true, None, None),
+            // An extract's ways walk when they include footways or the network is asked for...
+            (None, false, Some(true), Some(NetworkSource::Osm)),
+            (None, false, Some(false), Some(NetworkSource::None)),
+            (Some(Network), false, Some(false), Some(NetworkSource::Osm)),
+            (Some(Euclidean), false, Some(true), Some(NetworkSource::None)),
+            // ...and a network layer given wins over them.
+            (None, true, Some(true), Some(NetworkSource::Given)),
+        ];
+        for (distance, given, footways, want) in cases {
+            let got = network_source(distance, given, footways).ok();
+            assert_eq!(got, want, "{distance:?} {given} {footways:?}");
+        }
+        let err = network_source(Some(Network), false, None).unwrap_err().to_string();
+        assert_eq!(err, "--distance network needs a walking network: give it with --network PATH");
+        let err = network_source(Some(Euclidean), true, None).unwrap_err().to_string();
+        assert_eq!(err, "--network is only used with --distance network: drop one of them");
+    }
+
+    #[test]
+    fn option_checks_name_the_flag() {
+        let profile = StandardProfile::built_in("gb50180-2018").unwrap();
+        let job = Job::new(profile, Path::new("unused"));
+        assert!(job.check_options().is_ok());
+        let bad = |edit: &dyn Fn(&mut Job)| {
+            let mut j = job.clone();
+            edit(&mut j);
+            j.check_options().unwrap_err().to_string()
+        };
+        assert!(bad(&|j| j.residence_options.household_size = 0.0).starts_with("--household-size 0 "));
+        assert!(bad(&|j| j.residence_options.default_households = Some(-1.0)).starts_with("--default-households -1 "));
+        assert!(bad(&|j| j.grid_m = Some(f64::NAN)).starts_with("--grid NaN "));
+        assert!(bad(&|j| j.cell_m = 0.0).contains("--cell"));
     }
 }

@@ -17,7 +17,7 @@ use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
 use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer_with_progress};
-use lifecircle::job::{Inputs, NetworkSource, network_source};
+use lifecircle::job::{Inputs, NetworkSource, network_source, osm_zones_apply};
 use lifecircle::network::NetworkOptions;
 use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report};
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
@@ -377,11 +377,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             )
         });
     }
-    // An OSM extract's administrative boundaries are the zones unless --zones or --grid says otherwise.
-    let zones = match (&args.zones, args.grid) {
-        (Some(p), _) => Some(read_layer(p, &read)?),
-        (None, None) => osm_zones,
-        (None, Some(_)) => None,
+    let zones = match &args.zones {
+        Some(p) => Some(read_layer(p, &read)?),
+        None => osm_zones.filter(|_| osm_zones_apply(false, args.grid.is_some())),
     };
     let read_time = started.elapsed();
     let read_peak = memory::peak_memory();
