@@ -38,11 +38,12 @@ use lifecircle::analysis::project;
 use lifecircle::index::{FacilityIndex, hilbert_order};
 use lifecircle::io::load::{ResidenceOptions, load_facilities, load_residences};
 use lifecircle::io::{FieldMap, ReadOptions, read_layer};
-use lifecircle::job::peak_memory;
+use lifecircle::job::Inputs;
 use lifecircle::progress::NoProgress;
 use lifecircle::standards::StandardProfile;
 use lifecircle::{Job, Result};
 
+use support::memory::peak_memory;
 use support::{env_usize, median, secs};
 use synthetic_city::{CityParams, generate};
 
@@ -95,14 +96,15 @@ fn main() -> Result<()> {
         let residences = read_layer(&residences_path, &read, &NoProgress)?;
         let services = read_layer(&services_path, &read, &NoProgress)?;
         reads.push(t.elapsed());
-        let report = Job::new(profile.clone(), &out).run(residences, services)?;
+        let inputs = Inputs { residences, services, network: None, zones: None };
+        let report = Job::new(profile.clone(), &out).run(inputs, lifecircle::progress::SILENT)?;
         totals.push(t.elapsed());
-        for (k, (name, d, _)) in report.timings.iter().enumerate() {
+        for (k, timing) in report.timings.iter().enumerate() {
             if run == 0 {
-                step_names.push(*name);
+                step_names.push(timing.step);
                 steps.push(Vec::new());
             }
-            steps[k].push(*d);
+            steps[k].push(timing.wall);
         }
         if run == 0 {
             peak_after_first = peak_memory();

@@ -9,7 +9,7 @@
 //! smoke test: the bundled Helsinki data and a 60 × 60-node city, once.
 //!
 //! Every case runs end to end as `lifecircle analyze --network` does: `io::read_layer` of the
-//! three layers, then `Job::run_with_network` (validate; analyse = project, straight-line
+//! three layers, then `Job::run` (validate; analyse = project, straight-line
 //! search, network build, snapping, one multi-source search per category, per-facility reach;
 //! summarise; write households/facilities/summary), first without catchments and then with
 //! `--catchments each`, printing the median of each step over `LIFECIRCLE_BENCH_REPEATS` runs
@@ -42,10 +42,11 @@ use std::time::{Duration, Instant};
 
 use lifecircle::analysis::CatchmentMode;
 use lifecircle::io::{ReadOptions, read_layer};
-use lifecircle::job::peak_memory;
+use lifecircle::job::Inputs;
 use lifecircle::standards::StandardProfile;
 use lifecircle::{Job, Result};
 
+use support::memory::peak_memory;
 use support::{env_usize, median, secs};
 use synthetic_city::{CityParams, generate, generate_grid_network};
 
@@ -75,13 +76,14 @@ fn run_case(case: &Case, repeats: usize, catchments: CatchmentMode) -> Result<()
         let read_time = t.elapsed();
         let mut job = Job::new(case.profile.clone(), &out);
         job.catchments = catchments;
-        let report = job.run_with_network(residences, services, Some(network))?;
+        let inputs = Inputs { residences, services, network: Some(network), zones: None };
+        let report = job.run(inputs, lifecircle::progress::SILENT)?;
         totals.push(t.elapsed());
         let mut timings = vec![("read".to_owned(), read_time)];
-        for (name, d, _) in &report.timings {
-            timings.push(((*name).to_owned(), *d));
-            if *name == "analyse" {
-                timings.extend(report.analysis_steps.iter().map(|(s, d)| (format!("  {s}"), *d)));
+        for t in &report.timings {
+            timings.push((t.step.to_owned(), t.wall));
+            if t.step == "analyse" {
+                timings.extend(report.analysis.steps.iter().map(|(s, d)| (format!("  {s}"), *d)));
             }
         }
         for (k, (name, d)) in timings.into_iter().enumerate() {

@@ -29,10 +29,10 @@ use lifecircle::analysis::indicators::ZoneSource;
 use lifecircle::analysis::zones::ZoneIndex;
 use lifecircle::analysis::{AnalysisOptions, analyze};
 use lifecircle::crs::LocalProjection;
-use lifecircle::job::peak_memory;
 use lifecircle::model::{Facility, Residence, Zone, ZoneAttributes};
 use lifecircle::standards::StandardProfile;
 
+use support::memory::peak_memory;
 use support::{env_usize, median, secs};
 
 /// A small deterministic generator (SplitMix64).
@@ -200,7 +200,7 @@ fn main() -> Result<()> {
         rayon::current_num_threads()
     );
     let t = Instant::now();
-    let a = analyze(profile, residences, facilities, AnalysisOptions::default())?;
+    let a = analyze(profile, residences, facilities, None, AnalysisOptions::default(), lifecircle::progress::SILENT)?;
     println!("analysis (not the target): {}", secs(t.elapsed()));
     let mut whole: Vec<Duration> = Vec::new();
     let mut pip: Vec<Duration> = Vec::new();

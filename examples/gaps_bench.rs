@@ -87,7 +87,7 @@ fn main() -> lifecircle::Result<()> {
         })
         .collect();
     let t = Instant::now();
-    let a = analyze(profile, residences, facilities, AnalysisOptions::default())?;
+    let a = analyze(profile, residences, facilities, None, AnalysisOptions::default(), lifecircle::progress::SILENT)?;
     println!(
         "{n} residences × {} categories analysed in {:.2} s",
         a.profile.categories.len(),

@@ -11,6 +11,9 @@
 //! prints the wall time, the process's peak memory, the page's size against the 10 MB limit,
 //! and how the residences were drawn (points, or cells above `MAX_POINTS`).
 
+#[path = "../benches/support/memory.rs"]
+mod memory;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -24,11 +27,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => Lang::Zh,
     };
     let started = Instant::now();
-    let made = write_report(&dir, &ReportOptions { lang, ..ReportOptions::default() })?;
+    let made =
+        write_report(&dir, &ReportOptions { lang, ..ReportOptions::default() }, false, lifecircle::progress::SILENT)?;
     let elapsed = started.elapsed().as_secs_f64();
     let size = |name: &str| std::fs::metadata(dir.join(name)).map(|m| m.len()).unwrap_or(0);
     println!("report of {}: {elapsed:.2} s", dir.display());
-    if let Some(peak) = lifecircle::job::peak_memory() {
+    if let Some(peak) = memory::peak_memory() {
         println!("peak memory: {} MB", peak / 1_000_000);
     }
     println!(

@@ -6,26 +6,38 @@
 //! 15-minute life circles.
 //!
 //! ## Pipeline
-//! 0. optionally, [`osm`] imports an OpenStreetMap extract (.osm.pbf or .osm XML) into residences (with a
-//!    household estimate), services (tags mapped to the profile's categories), a walking network
-//!    and administrative zones (`lifecircle import-osm`, `lifecircle analyze --osm`);
-//! 1. [`io`] reads residences and services (GeoJSON, Shapefile, CSV) into a [`io::Layer`] and
-//!    validates it into [`model`] types, converting coordinates to WGS84 with [`crs`]
-//!    (WGS84, CGCS2000 and its Gauss-Krüger zones, UTM, GCJ-02, BD-09);
-//! 2. [`analysis::project`] puts every point into a local transverse Mercator in metres;
-//! 3. [`index::FacilityIndex`] holds one R-tree per category of need;
-//! 4. [`analysis::analyze`] finds each residence's nearest facility per category in parallel
-//!    and judges coverage against a [`standards::StandardProfile`];
-//! 5. with a walking network, [`analysis::analyze_with_network`] builds a [`network::WalkingNetwork`]
-//!    (nodes merged within a tolerance, small components dropped, one-way lines honoured), snaps
-//!    every point onto it and judges coverage by the walk: one multi-source Dijkstra per category
-//!    with the radius as cutoff; [`analysis::Analysis::catchments`] draws service areas;
-//! 6. [`analysis::Analysis::gaps`] bins residences into square or hexagonal cells and dissolves,
-//!    per category, the cells of uncovered households into ranked gap areas;
-//! 7. [`io::write`] writes households, facilities, catchments, gaps and summary layers.
+//! A [`Job`] is the one way through: [`Job::run`] takes the [`job::Inputs`] (layers), the
+//! options it holds and a [`progress::Progress`] ([`progress::SILENT`] for none), and returns one
+//! [`job::Outcome`]. In order it
+//! 0. (before it, optionally) [`osm`] imports an OpenStreetMap extract (.osm.pbf or .osm XML)
+//!    into residences (with a household estimate), services (tags mapped to the profile's
+//!    categories), a walking network and administrative zones (`lifecircle import-osm`,
+//!    `lifecircle analyze --osm`); [`io`] reads residences, services, network and zones
+//!    (GeoJSON, Shapefile, CSV) into [`io::Layer`]s;
+//! 1. checks the options ([`Job::check_options`]; the `--distance` × `--network` rule is
+//!    [`job::network_source`]) and locks the output folder;
+//! 2. validates every layer into [`model`] types, converting coordinates to WGS84 with [`crs`]
+//!    (WGS84, CGCS2000 and its Gauss-Krüger zones, UTM, GCJ-02, BD-09) and repairing invalid
+//!    polygons;
+//! 3. runs the engine, [`analysis::analyze`]: every point into a local transverse Mercator in
+//!    metres ([`analysis::project`]), one R-tree per category of need ([`index::FacilityIndex`]),
+//!    each residence's nearest facility per category in parallel, judged against a
+//!    [`standards::StandardProfile`]; with a walking network it builds a
+//!    [`network::WalkingNetwork`] (nodes merged within a tolerance, small components dropped,
+//!    one-way lines honoured), snaps every point onto it and judges coverage by the walk: one
+//!    multi-source Dijkstra per category with the radius as cutoff;
+//! 4. bins residences into square or hexagonal cells and dissolves, per category, the cells of
+//!    uncovered households into ranked gap areas ([`analysis::Analysis::gaps`]);
+//! 5. measures every zone against the profile's indicators ([`analysis::Analysis::zones`]);
+//! 6. builds the [`analysis::Summary`] once, complete ([`analysis::Summary::new`]);
+//! 7. draws the service areas along the network ([`analysis::Analysis::catchments`]);
+//! 8. writes households, facilities, catchments, zones, gaps and summary.json ([`io::write`]),
+//!    and with [`Job::report`] the committee report ([`report`]), all or nothing;
+//! 9. returns the analysis, the summary, gaps, zones, catchments, the files written, timings
+//!    and typed [`job::Warning`]s in the [`job::Outcome`].
 //!
-//! Every step that can take long reports how far it is to a [`progress::Progress`]
-//! ([`Job::run_inputs_with_progress`]; the command line draws it as bars on stderr).
+//! Every step that can take long reports how far it is to the [`progress::Progress`] (the
+//! command line draws it as bars on stderr).
 //!
 //! ## Glossary
 //! - **life circle** (生活圈): the area within a 5-, 10- or 15-minute walk of a home, which
@@ -38,16 +50,21 @@
 //!
 //! ## Example
 //! ```no_run
-//! use lifecircle::{io, analysis, standards::StandardProfile};
+//! use lifecircle::job::{Inputs, Job};
+//! use lifecircle::{io, progress, standards::StandardProfile};
 //! let profile = StandardProfile::built_in("gb50180-2018")?;
 //! let opts = io::ReadOptions::default();
-//! let quiet = &lifecircle::progress::NoProgress;
-//! let res_layer = io::read_layer("data/residences.geojson".as_ref(), &opts, quiet)?;
-//! let svc_layer = io::read_layer("data/services.geojson".as_ref(), &opts, quiet)?;
-//! let residences = io::load::load_residences(res_layer, &opts.fields, None, &Default::default(), quiet)?.items;
-//! let services = io::load::load_facilities(svc_layer, &opts.fields, None, &profile, false, quiet)?;
-//! let a = analysis::analyze(profile, residences, services.facilities, Default::default())?;
-//! println!("{:?}", a.summary().complete_share_15min);
+//! let inputs = Inputs {
+//!     residences: io::read_layer("data/residences.geojson".as_ref(), &opts, progress::SILENT)?,
+//!     services: io::read_layer("data/services.geojson".as_ref(), &opts, progress::SILENT)?,
+//!     network: None,
+//!     zones: None,
+//! };
+//! let outcome = Job::new(profile, "lifecircle-out".as_ref()).run(inputs, progress::SILENT)?;
+//! println!("{:?}", outcome.summary.complete_share_15min);
+//! for warning in &outcome.warnings {
+//!     eprintln!("warning: {warning}");
+//! }
 //! # Ok::<(), lifecircle::Error>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -72,4 +89,4 @@ pub mod sample;
 pub mod standards;
 
 pub use error::{Error, Location, Result};
-pub use job::{Job, JobReport};
+pub use job::{Inputs, Job, Outcome, Warning};

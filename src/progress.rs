@@ -2,7 +2,7 @@
 //! writing) tell a caller how far they are, without the library drawing anything itself.
 //!
 //! A caller passes a [`Progress`] (the command line draws bars on stderr with it; library users
-//! pass [`NoProgress`] or their own). Steps run one after another, never nested: each
+//! pass [`SILENT`] or their own). Steps run one after another, never nested: each
 //! [`Progress::begin`] is followed by [`Progress::advance`] calls and one [`Progress::end`].
 //! Work running on rayon threads reports in chunks through a [`Step`], which batches the
 //! counts so that reporting costs next to nothing.
@@ -21,9 +21,12 @@ pub trait Progress: Send + Sync {
     fn end(&self);
 }
 
-/// A [`Progress`] that ignores everything: what the functions without a progress argument use.
+/// A [`Progress`] that ignores everything (see [`SILENT`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
+
+/// The progress to pass when nobody watches: `job.run(inputs, progress::SILENT)`.
+pub const SILENT: &NoProgress = &NoProgress;
 
 impl Progress for NoProgress {
     fn begin(&self, _step: &str, _total: Option<u64>) {}
@@ -215,7 +218,7 @@ mod tests {
         let (n_res, n_svc) = (residences.features.len() as u64, services.features.len() as u64);
         let n_lines = network.features.len() as u64;
         let inputs = Inputs { residences, services, network: Some(network), zones: Some(zones) };
-        let report = job.run_inputs_with_progress(inputs, &r).unwrap();
+        let report = job.run(inputs, &r).unwrap();
         let steps = r.steps();
         assert_complete(&steps);
         let names: Vec<&str> = steps.iter().map(|s| s.0.as_str()).collect();
@@ -233,10 +236,10 @@ mod tests {
                 "routing along the network",
                 "measuring reach along the network",
                 "elderly land access (2SFCA)",
-                "summarising",
-                "drawing catchments",
                 "finding gaps",
                 "measuring zones",
+                "summarising",
+                "drawing catchments",
                 "writing households.geojson",
                 "writing facilities.geojson",
                 "writing catchments.geojson",
@@ -272,7 +275,7 @@ mod tests {
         let (residences, services) = (crate::sample::residences().unwrap(), crate::sample::services().unwrap());
         let r = Recorder::default();
         let inputs = Inputs { residences, services, network: None, zones: None };
-        let report = job.run_inputs_with_progress(inputs, &r).unwrap();
+        let report = job.run(inputs, &r).unwrap();
         let steps = r.steps();
         assert_complete(&steps);
         let names: Vec<&str> = steps.iter().map(|s| s.0.as_str()).collect();
@@ -309,7 +312,7 @@ mod tests {
         residences.features[k].values.iter_mut().for_each(|v| *v = crate::io::Value::Null);
         let r = Recorder::default();
         let inputs = Inputs { residences, services: crate::sample::services().unwrap(), network: None, zones: None };
-        assert!(job.run_inputs_with_progress(inputs, &r).is_err());
+        assert!(job.run(inputs, &r).is_err());
         let steps = r.steps(); // panics if a step was left open
         assert_eq!(steps.len(), 1, "{steps:?}");
         assert_eq!(steps[0].0, "validating residences");

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub mod memory;
+
 /// A whole number from the environment, when set and valid.
 pub fn env_usize(name: &str) -> Option<usize> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())

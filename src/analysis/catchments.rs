@@ -16,13 +16,14 @@ use rayon::prelude::*;
 use super::Analysis;
 use crate::network::catchment::{catchment_polygon, dissolve};
 use crate::network::{DijkstraScratch, Snap, WalkingNetwork};
-use crate::progress::{NoProgress, Progress, Step};
+use crate::progress::{Progress, Step};
 
 /// Default half-width of the buffer around reached street parts, metres (`--catchment-buffer`).
 pub const DEFAULT_CATCHMENT_BUFFER_M: f64 = 50.0;
 
 /// How catchments are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum CatchmentMode {
     /// Not written.
     None,
@@ -79,14 +80,10 @@ impl Analysis {
     /// The service areas of a network analysis (empty for a straight-line one or with
     /// [`CatchmentMode::None`]), in facility order or in category order when dissolved;
     /// facilities off the network and categories without radius have none. `summary` is this
-    /// analysis's [`Analysis::summary`] (dissolved areas carry its covered totals).
-    pub fn catchments(&self, mode: CatchmentMode, buffer_m: f64, summary: &super::Summary) -> Vec<Catchment> {
-        self.catchments_with_progress(mode, buffer_m, summary, &NoProgress)
-    }
-
-    /// [`Analysis::catchments`], reporting "drawing catchments" (facilities, or facility and
-    /// category pairs when dissolving) to `progress`.
-    pub(crate) fn catchments_with_progress(
+    /// analysis's [`super::Summary`] (dissolved areas carry its covered totals). Reports
+    /// "drawing catchments" (facilities, or facility and category pairs when dissolving) to
+    /// `progress`.
+    pub fn catchments(
         &self,
         mode: CatchmentMode,
         buffer_m: f64,

@@ -13,7 +13,7 @@ use rstar::primitives::GeomWithData;
 
 use super::{Analysis, DistanceModel, Judge, round_decimetre};
 use crate::network::DijkstraScratch;
-use crate::progress::{NoProgress, Progress, Step};
+use crate::progress::{Progress, Step};
 use crate::standards::IndicatorId;
 
 /// Per-household elderly-care land within 15-minute reach.
@@ -42,14 +42,9 @@ impl Analysis {
 
     /// Computes [`ElderlyLandAccess`] for the profile's elderly-land categories (those of its
     /// `elderly_land_per_capita` rule, else elderly_home and elderly_daycare). `None` when the
-    /// profile has none of them or no 15-minute tier.
-    pub fn elderly_land_access(&self) -> Option<ElderlyLandAccess> {
-        self.elderly_land_access_with_progress(&NoProgress)
-    }
-
-    /// [`Analysis::elderly_land_access`], reporting "elderly land access (2SFCA)" (facilities
-    /// searched) to `progress`.
-    pub(crate) fn elderly_land_access_with_progress(&self, progress: &dyn Progress) -> Option<ElderlyLandAccess> {
+    /// profile has none of them or no 15-minute tier. Reports "elderly land access (2SFCA)"
+    /// (facilities searched) to `progress`.
+    pub fn elderly_land_access(&self, progress: &dyn Progress) -> Option<ElderlyLandAccess> {
         let ids = match self.profile.indicator(IndicatorId::ElderlyLandPerCapita) {
             Some(rule) => rule.category_ids(),
             None => IndicatorId::ElderlyLandPerCapita.default_categories().iter().map(|s| (*s).to_owned()).collect(),
@@ -139,10 +134,15 @@ impl Analysis {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::{AnalysisOptions, analyze, analyze_with_network};
+    use crate::analysis::{Analysis, AnalysisOptions};
     use crate::model::{Direction, Facility, NetworkLines, Residence};
+    use crate::progress::SILENT;
     use crate::standards::StandardProfile;
     use geo::{Geometry, Point};
+
+    fn analyze(p: StandardProfile, r: Vec<Residence>, f: Vec<Facility>, o: AnalysisOptions) -> Analysis {
+        crate::analysis::analyze(p, r, f, None, o, SILENT).unwrap()
+    }
 
     fn at(x: f64, y: f64) -> [f64; 2] {
         let lat0: f64 = 39.9;
@@ -179,16 +179,16 @@ mod tests {
             facility(&p, "D", "elderly_daycare", 3000.0, None),
             facility(&p, "c", "clinic", 0.0, Some(99.0)),
         ];
-        let a = analyze(p.clone(), residences.clone(), facilities.clone(), AnalysisOptions::default()).unwrap();
-        let access = a.elderly_land_access().unwrap();
+        let a = analyze(p.clone(), residences.clone(), facilities.clone(), AnalysisOptions::default());
+        let access = a.elderly_land_access(SILENT).unwrap();
         assert_eq!(access.per_capita, vec![Some(1.5), Some(2.0), Some(0.5), None]);
         assert_eq!(access.facilities_without_land, 1);
         // The daycare's 15-minute reach is the 15-minute tier's 1,000 m, not its own 300 m radius.
         assert!(access.radius_m.iter().all(|(_, r)| *r == 1000.0), "{:?}", access.radius_m);
         // A detour factor of 2 halves the straight-line reach: A reaches only r0; B only r2.
         let opts = AnalysisOptions { detour: 2.0, ..AnalysisOptions::default() };
-        let a = analyze(p, residences, facilities, opts).unwrap();
-        let access = a.elderly_land_access().unwrap();
+        let a = analyze(p, residences, facilities, opts);
+        let access = a.elderly_land_access(SILENT).unwrap();
         assert_eq!(access.per_capita, vec![Some(6.0), Some(0.0), Some(2.0), None]);
     }
 
@@ -215,12 +215,13 @@ mod tests {
             network: crate::network::NetworkOptions { min_component: 1, ..Default::default() },
             ..Default::default()
         };
-        let a = analyze_with_network(p.clone(), residences.clone(), facilities.clone(), lines, opts).unwrap();
-        let access = a.elderly_land_access().unwrap();
+        let a = crate::analysis::analyze(p.clone(), residences.clone(), facilities.clone(), Some(lines), opts, SILENT)
+            .unwrap();
+        let access = a.elderly_land_access(SILENT).unwrap();
         // A reaches r0 and r1 (400 residents): 1.25 m² each; r_far is beyond the walk.
         assert_eq!(access.per_capita, vec![Some(1.25), Some(1.25), Some(0.0)]);
         // In a straight line r_far (949 m) is within reach: 500 / 500 = 1.0 for all three.
-        let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
-        assert_eq!(a.elderly_land_access().unwrap().per_capita, vec![Some(1.0), Some(1.0), Some(1.0)]);
+        let a = analyze(p, residences, facilities, AnalysisOptions::default());
+        assert_eq!(a.elderly_land_access(SILENT).unwrap().per_capita, vec![Some(1.0), Some(1.0), Some(1.0)]);
     }
 }

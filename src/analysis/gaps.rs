@@ -54,12 +54,16 @@ const MAX_CELL_INDEX: f64 = (1u64 << 30) as f64;
 pub const LARGEST_IN_SUMMARY: usize = 10;
 
 /// The shape of the cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum CellShape {
     /// Squares of side `cell_m` (the default).
     #[default]
+    #[cfg_attr(feature = "cli", value(alias = "squares"))]
     Square,
     /// Pointy-top hexagons of area `cell_m`².
+    #[cfg_attr(feature = "cli", value(alias = "hexagon", alias = "hexagons"))]
     Hex,
 }
 
@@ -296,17 +300,17 @@ impl Gaps {
                 }
             })
             .collect();
-        GapsSummary { cell_m: self.cell_m, cell_shape: self.shape.as_str(), cells: self.cells.len(), largest }
+        GapsSummary { cell_m: self.cell_m, cell_shape: self.shape, cells: self.cells.len(), largest }
     }
 }
 
 /// The `gaps` block of summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct GapsSummary {
     /// Cell size, metres.
     pub cell_m: f64,
     /// "square" or "hex".
-    pub cell_shape: &'static str,
+    pub cell_shape: CellShape,
     /// Cells written (those holding a residence).
     pub cells: usize,
     /// The largest gap areas over all categories, by uncovered residents (then households,
@@ -949,7 +953,7 @@ mod tests {
                 Facility::point(format!("f{i}"), p.index_of(cat).unwrap(), lonlat)
             })
             .collect();
-        let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
+        let a = analyze(p, residences, facilities, None, AnalysisOptions::default(), crate::progress::SILENT).unwrap();
         for shape in [CellShape::Square, CellShape::Hex] {
             let gaps = a.gaps(200.0, shape).unwrap();
             let grid = Grid::new(200.0, shape);

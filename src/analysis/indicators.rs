@@ -94,7 +94,7 @@ pub struct ZoneStats {
 #[derive(Debug, Clone)]
 pub struct ZoneReport {
     /// `study_area`, `layer` or `grid`.
-    pub kind: &'static str,
+    pub kind: super::ZoneKind,
     /// Grid cell size, metres, for `grid`.
     pub grid_m: Option<f64>,
     /// The zones (WGS84), in file order (grid: by row, then column).
@@ -122,10 +122,10 @@ impl ZoneReport {
 }
 
 /// How many zones passed, failed or were not assessed on one indicator (summary.json).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorSummary {
     /// Indicator id.
-    pub id: &'static str,
+    pub id: String,
     /// Chinese name.
     pub name_zh: String,
     /// English name.
@@ -133,7 +133,7 @@ pub struct IndicatorSummary {
     /// The target, e.g. `≥ 0.1`.
     pub target: String,
     /// Which zones it applies to.
-    pub applies_to: &'static str,
+    pub applies_to: crate::standards::AppliesTo,
     /// Document and clause.
     pub source: String,
     /// Zones that pass.
@@ -156,10 +156,10 @@ pub struct Overlap {
 }
 
 /// The zones block of summary.json.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ZoneSummary {
     /// `study_area`, `layer` or `grid`.
-    pub kind: &'static str,
+    pub kind: super::ZoneKind,
     /// Grid cell size, metres (grid only).
     pub grid_m: Option<f64>,
     /// Number of zones.
@@ -191,11 +191,11 @@ impl ZoneReport {
             .map(|(k, r)| {
                 let count = |st: Status| self.stats.iter().filter(|s| s.indicators[k].status == st).count();
                 IndicatorSummary {
-                    id: r.id.as_str(),
+                    id: r.id.as_str().to_owned(),
                     name_zh: r.name_zh.clone(),
                     name_en: r.name_en.clone(),
                     target: r.target_text(),
-                    applies_to: r.applies_to.as_str(),
+                    applies_to: r.applies_to,
                     source: r.source.clone(),
                     pass: count(Status::Pass),
                     fail: count(Status::Fail),

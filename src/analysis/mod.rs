@@ -2,11 +2,12 @@
 //! each category, coverage against the profile's radii, missing categories and complete life
 //! circles per residence, reach per facility, and the study-area summary.
 //!
-//! With a walking network ([`analyze_with_network`]) the distance that judges coverage is the
-//! walk along the network ([`network`]); the straight line is kept beside it.
+//! With a walking network the distance that judges coverage is the walk along the network
+//! ([`network`]); the straight line is kept beside it.
 //!
-//! [`analyze`] ties it together; results are deterministic for any thread count (parallel work
-//! writes to fixed slots, sums are taken sequentially in input order).
+//! [`analyze`] is the engine [`crate::Job::run`] drives (library callers run a `Job`; the engine
+//! is public for tests and benchmarks that time it alone); results are deterministic for any
+//! thread count (parallel work writes to fixed slots, sums are taken sequentially in input order).
 
 pub mod catchments;
 mod fca;
@@ -24,23 +25,30 @@ use crate::error::{Error, Result};
 use crate::index::{FacilityIndex, hilbert_order};
 use crate::model::{Facility, NetworkLines, Residence};
 use crate::network::NetworkOptions;
-use crate::progress::{NoProgress, Progress, Step};
+use crate::progress::{Progress, Step};
 use crate::standards::{Category, Cohort, StandardProfile};
 
 pub use catchments::{Catchment, CatchmentMode};
 pub use fca::ElderlyLandAccess;
 pub use gaps::{CellShape, GapArea, GapCell, Gaps, GapsSummary};
 pub use network::{NetworkAnalysis, NetworkCoverage};
-pub use summary::{CategorySummary, ElderlyLandSummary, InputSummary, NetworkSummary, Summary};
+pub use summary::{
+    CategorySummary, ELDERLY_LAND_METHOD, ElderlyLandSummary, InputSummary, NetworkSummary, Summary, SummaryParts,
+};
+pub use zones::ZoneKind;
 
 /// What coverage is judged by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Judge {
     /// The category's radius in metres (the default).
     #[default]
+    #[cfg_attr(feature = "cli", value(alias = "meters", alias = "m"))]
     Metres,
     /// Walking minutes against the tier's minutes (5/10/15) at the cohort's walking speed;
     /// categories whose tier has no minutes are judged by their radius.
+    #[cfg_attr(feature = "cli", value(alias = "min"))]
     Minutes,
 }
 
@@ -96,7 +104,9 @@ impl AnalysisOptions {
         }
     }
 
-    fn validate(&self, network: bool) -> Result<()> {
+    /// Checks the options: a detour ≥ 1 (and 1 with a network), positive speeds, and the
+    /// network options.
+    pub fn validate(&self, network: bool) -> Result<()> {
         if !(self.detour.is_finite() && self.detour >= 1.0) {
             return Err(Error::Option(format!("--detour {} must be a number ≥ 1.0", self.detour)));
         }
@@ -116,7 +126,9 @@ impl AnalysisOptions {
 }
 
 /// Which distance judges coverage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DistanceModel {
     /// Straight line (divided into the radius by the detour factor).
     Euclidean,
@@ -276,29 +288,6 @@ pub fn round_decimetre(d: f64) -> f64 {
     (d * 10.0).round() / 10.0
 }
 
-/// Runs the straight-line analysis. Residences and facilities must hold their lon/lat; they are
-/// projected here.
-pub fn analyze(
-    profile: StandardProfile,
-    residences: Vec<Residence>,
-    facilities: Vec<Facility>,
-    options: AnalysisOptions,
-) -> Result<Analysis> {
-    run(profile, residences, facilities, None, options, &NoProgress)
-}
-
-/// Runs the analysis along a walking network: coverage is judged by the network distance, the
-/// straight line is measured beside it.
-pub fn analyze_with_network(
-    profile: StandardProfile,
-    residences: Vec<Residence>,
-    facilities: Vec<Facility>,
-    network: NetworkLines,
-    options: AnalysisOptions,
-) -> Result<Analysis> {
-    run(profile, residences, facilities, Some(network), options, &NoProgress)
-}
-
 /// The radius a category is judged against before any detour factor, metres.
 fn walk_radius(profile: &StandardProfile, cat: &Category, options: &AnalysisOptions) -> Option<f64> {
     let radius = cat.radius_m?;
@@ -308,9 +297,12 @@ fn walk_radius(profile: &StandardProfile, cat: &Category, options: &AnalysisOpti
     }
 }
 
-/// [`analyze`] without a network, [`analyze_with_network`] with one, reporting each step
-/// (projecting, the straight-line search, reach, network build, routing, 2SFCA) to `progress`.
-pub(crate) fn run(
+/// The analysis engine behind [`crate::Job::run`]: residences and facilities must hold their
+/// lon/lat (they are projected here). Without `lines` coverage is judged by the straight line;
+/// with a walking network by the walk along it, the straight line measured beside it. Each step
+/// (projecting, the straight-line search, reach, network build, routing, 2SFCA) is reported to
+/// `progress` ([`crate::progress::SILENT`] for none).
+pub fn analyze(
     profile: StandardProfile,
     mut residences: Vec<Residence>,
     mut facilities: Vec<Facility>,
@@ -395,7 +387,7 @@ pub(crate) fn run(
     };
     if analysis.profile.indicator(crate::standards::IndicatorId::ElderlyLandPerCapita).is_some() {
         let t = std::time::Instant::now();
-        analysis.elderly_land = analysis.elderly_land_access_with_progress(progress);
+        analysis.elderly_land = analysis.elderly_land_access(progress);
         analysis.steps.push(("elderly land 2SFCA", t.elapsed()));
     }
     Ok(analysis)
@@ -482,16 +474,21 @@ impl Analysis {
         let complete = self.tier_ranks.map(|t| worst_missing_rank > t);
         ResidenceVerdict { missing, complete }
     }
-
-    /// The study-area summary (what summary.json holds).
-    pub fn summary(&self) -> Summary {
-        summary::summarise(self)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::SILENT;
+
+    fn analyze(
+        profile: StandardProfile,
+        residences: Vec<Residence>,
+        facilities: Vec<Facility>,
+        options: AnalysisOptions,
+    ) -> Result<Analysis> {
+        super::analyze(profile, residences, facilities, None, options, SILENT)
+    }
 
     /// Metres → degrees near (116.4, 39.9), roughly; tests compare with the projection itself.
     fn offset(dx_m: f64, dy_m: f64) -> [f64; 2] {
@@ -540,7 +537,7 @@ mod tests {
         assert!(v.missing.contains(&kinder) && v.missing.contains(&market) && !v.missing.contains(&clinic));
         assert!(!v.missing.contains(&vol));
         assert_eq!(v.complete, [false, false, false]);
-        let s = a.summary();
+        let s = Summary::new(&a, SummaryParts::default());
         let c = &s.categories.iter().find(|(id, _)| id == "clinic").unwrap().1;
         assert_eq!((c.facilities, c.serving_facilities), (1, 2));
         assert_eq!(c.covered_households, Some(40.0));
@@ -615,7 +612,7 @@ mod tests {
         assert_eq!(a.verdict(0).complete, [false, false, false]);
         assert_eq!(a.verdict(1).complete, [true, true, true]);
         assert_eq!(a.verdict(2).complete, [true, false, false]);
-        let s = a.summary();
+        let s = Summary::new(&a, SummaryParts::default());
         assert_eq!(s.complete_share_5min, Some(0.666667));
         assert_eq!(s.complete_share_10min, Some(0.333333));
     }

@@ -1,16 +1,30 @@
 //! The study-area summary: per category, facilities and the households and population covered;
 //! shares of complete 5-, 10- and 15-minute life circles. Shares are fractions 0–1 with all
 //! households as denominator (a null distance counts as not covered).
+//!
+//! [`Summary`] is the one schema of summary.json: [`Summary::new`] builds it complete from the
+//! analysis and its other parts (inputs, credits, gaps, zones...), and the report reads the file
+//! back into the same type.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 
 use rayon::prelude::*;
 
-use super::Analysis;
+use super::indicators::{ZoneReport, ZoneSummary};
+use super::{Analysis, DistanceModel, Gaps, GapsSummary, Judge};
+use crate::crs::Crs;
+use crate::io::load::{LayerRole, RepairedGeometry};
+use crate::standards::Cohort;
+
+/// How summary.json's `elderly_land_per_capita_15min.method` describes the 2SFCA.
+pub const ELDERLY_LAND_METHOD: &str = "2SFCA: each elderly-care facility's land ÷ residents within its 15-minute reach, summed over the facilities each household reaches";
 
 /// Summary of one category.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CategorySummary {
     /// Chinese name.
     pub name_zh: String,
@@ -25,7 +39,7 @@ pub struct CategorySummary {
     /// Whether it is required.
     pub required: bool,
     /// The cohort it serves.
-    pub cohort: &'static str,
+    pub cohort: Cohort,
     /// Facilities of this very category.
     pub facilities: usize,
     /// Facilities meeting this need, including those that "also serve" it.
@@ -51,7 +65,7 @@ pub struct CategorySummary {
     /// facility, where both are known and the straight line is at least 1 m (null otherwise).
     pub median_detour: Option<f64>,
     /// How coverage was judged: "metres" or "minutes" (null without radius).
-    pub judged_by: Option<&'static str>,
+    pub judged_by: Option<Judge>,
     /// Walking speed of the category's cohort, m/s.
     pub speed_m_s: f64,
 }
@@ -82,8 +96,8 @@ pub struct NetworkSummary {
     pub unreachable_facility_ids: Vec<String>,
 }
 
-/// The summary written to summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// The summary written to summary.json (and read back by the report).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     /// Profile id.
     pub standard: String,
@@ -94,12 +108,12 @@ pub struct Summary {
     /// The document the profile implements.
     pub standard_source: String,
     /// "euclidean" (straight line) or "network".
-    pub distance_model: &'static str,
+    pub distance_model: DistanceModel,
     /// Detour factor radii were divided by.
     pub detour: f64,
     /// What coverage is judged by: "metres" (radius) or "minutes" (tier minutes at the
     /// cohort's speed).
-    pub judge: &'static str,
+    pub judge: Judge,
     /// Walking speed, m/s.
     pub speed_m_s: f64,
     /// Walking speed of the elderly cohort, m/s.
@@ -114,7 +128,7 @@ pub struct Summary {
     /// Total residents.
     pub population: f64,
     /// Per category, in profile order.
-    #[serde(serialize_with = "ordered_map")]
+    #[serde(serialize_with = "ordered_map", deserialize_with = "ordered_entries")]
     pub categories: Vec<(String, CategorySummary)>,
     /// Share of households whose 5-minute life circle is complete.
     pub complete_share_5min: Option<f64>,
@@ -128,35 +142,39 @@ pub struct Summary {
     pub local_projection: String,
     /// The CRS of the written layers.
     pub out_crs: String,
-    /// The input layers: role, file, features read and CRS (filled by the job).
+    /// The input layers: role, file, features read and CRS.
+    #[serde(default)]
     pub inputs: Vec<InputSummary>,
     /// Credits of the data, each once, in input order: the layers' own `attribution`
     /// (as `import-osm` writes it) and any given with `--attribution`.
+    #[serde(default)]
     pub attribution: Vec<String>,
     /// Category names in the services layer that matched no category, with their counts.
-    pub unknown_categories: std::collections::BTreeMap<String, usize>,
+    #[serde(default)]
+    pub unknown_categories: BTreeMap<String, usize>,
     /// Invalid input polygons (self-intersecting, overlapping parts...) that were repaired as
-    /// they were read, in input order: layer file, feature index, id and problem (filled by
-    /// the job from what the loaders return; empty when every polygon was valid).
-    pub repaired_geometries: Vec<crate::io::load::RepairedGeometry>,
+    /// they were read, in input order: layer file, feature index, id and problem (empty when
+    /// every polygon was valid).
+    #[serde(default)]
+    pub repaired_geometries: Vec<RepairedGeometry>,
     /// The walking network, what was dropped and what could not reach it (null in a
     /// straight-line analysis).
     pub network: Option<NetworkSummary>,
     /// The per-household 2SFCA of elderly-care land (households.geojson's
     /// `elderly_land_per_capita_15min`), when the profile asks for elderly land.
     pub elderly_land_per_capita_15min: Option<ElderlyLandSummary>,
-    /// Zones and their indicator verdicts (filled by the job after zone assignment).
-    pub zones: Option<crate::analysis::indicators::ZoneSummary>,
+    /// Zones and their indicator verdicts (null unless zones were measured).
+    pub zones: Option<ZoneSummary>,
     /// Gap cells and the largest gap areas (null unless computed: see
     /// [`super::Analysis::gaps`]).
-    pub gaps: Option<super::GapsSummary>,
+    pub gaps: Option<GapsSummary>,
 }
 
 /// One input layer in summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct InputSummary {
     /// "residences", "services", "network" or "zones".
-    pub role: &'static str,
+    pub role: LayerRole,
     /// The file (or OSM extract) it was read from.
     pub path: String,
     /// Features read.
@@ -166,12 +184,12 @@ pub struct InputSummary {
 }
 
 /// The 2SFCA block of summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ElderlyLandSummary {
-    /// How the value is computed.
-    pub method: &'static str,
+    /// How the value is computed ([`ELDERLY_LAND_METHOD`]).
+    pub method: String,
     /// The 15-minute reach per elderly-care category, metres (in the distance model's terms).
-    pub radius_m: std::collections::BTreeMap<String, f64>,
+    pub radius_m: BTreeMap<String, f64>,
     /// Elderly-care facilities without a land area (the households they reach are not assessed).
     pub facilities_without_land: usize,
     /// Residences without a value.
@@ -184,6 +202,71 @@ fn ordered_map<S: Serializer>(v: &[(String, CategorySummary)], s: S) -> Result<S
         m.serialize_entry(k, c)?;
     }
     m.end()
+}
+
+/// Reads summary.json's `categories` object into (id, summary) pairs in file order.
+fn ordered_entries<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, CategorySummary)>, D::Error> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, CategorySummary)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of categories")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(entry) = map.next_entry::<String, CategorySummary>()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Entries)
+}
+
+/// Everything summary.json says besides what the analysis itself holds: given to
+/// [`Summary::new`], which builds the summary complete in one place.
+#[derive(Debug, Clone)]
+pub struct SummaryParts<'a> {
+    /// The CRS of the written layers.
+    pub out_crs: Crs,
+    /// The input layers: role, file, features read and CRS.
+    pub inputs: Vec<InputSummary>,
+    /// Credits of the data, each once, in input order.
+    pub attribution: Vec<String>,
+    /// Category names in the services layer that matched no category, with their counts.
+    pub unknown_categories: BTreeMap<String, usize>,
+    /// Invalid input polygons repaired as they were read, in input order.
+    pub repaired_geometries: Vec<RepairedGeometry>,
+    /// The gap cells and areas, when computed.
+    pub gaps: Option<&'a Gaps>,
+    /// The zones and their indicators, when measured.
+    pub zones: Option<&'a ZoneReport>,
+}
+
+impl Default for SummaryParts<'_> {
+    fn default() -> Self {
+        SummaryParts {
+            out_crs: Crs::Wgs84,
+            inputs: Vec::new(),
+            attribution: Vec::new(),
+            unknown_categories: BTreeMap::new(),
+            repaired_geometries: Vec::new(),
+            gaps: None,
+            zones: None,
+        }
+    }
+}
+
+impl Summary {
+    /// The complete summary of `analysis` with its other `parts`: what summary.json holds.
+    pub fn new(analysis: &Analysis, parts: SummaryParts<'_>) -> Summary {
+        summarise(analysis, parts)
+    }
+
+    /// Index of a category id in [`Summary::categories`].
+    pub fn category_index(&self, id: &str) -> Option<usize> {
+        self.categories.iter().position(|(c, _)| c == id)
+    }
 }
 
 /// Rounds a count to 0.1 for output.
@@ -257,7 +340,7 @@ impl Totals {
     }
 }
 
-pub(super) fn summarise(a: &Analysis) -> Summary {
+fn summarise(a: &Analysis, parts: SummaryParts<'_>) -> Summary {
     let n_cat = a.profile.categories.len();
     let households: f64 = a.residences.iter().map(|r| r.households).sum();
     let population: f64 = a.residences.iter().map(|r| r.population).sum();
@@ -306,7 +389,7 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
                 radius_m: a.radii_m[c],
                 walk_radius_m: cat.radius_m,
                 required: cat.required,
-                cohort: cat.cohort.as_str(),
+                cohort: cat.cohort,
                 facilities: own[c],
                 serving_facilities: serving,
                 covered_households: judged.then(|| count(cov_hh[c])),
@@ -318,8 +401,8 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
                 euclid_covered_population_share: if judged { share(euclid_pop[c], population) } else { None },
                 median_detour: median_detours[c],
                 judged_by: judged.then(|| match (a.options.judge, a.profile.tier_minutes(cat)) {
-                    (crate::analysis::Judge::Minutes, Some(_)) => "minutes",
-                    _ => "metres",
+                    (Judge::Minutes, Some(_)) => Judge::Minutes,
+                    _ => Judge::Metres,
                 }),
                 speed_m_s: a.options.speed_of(cat.cohort),
             };
@@ -331,9 +414,9 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         standard_name_zh: a.profile.name_zh.clone(),
         standard_name_en: a.profile.name_en.clone(),
         standard_source: a.profile.source.clone(),
-        distance_model: a.distance_model.as_str(),
+        distance_model: a.distance_model,
         detour: a.options.detour,
-        judge: a.options.judge.as_str(),
+        judge: a.options.judge,
         speed_m_s: a.options.speed_m_s,
         elderly_speed_m_s: a.options.elderly_speed_m_s,
         median_detour: overall_detour,
@@ -346,20 +429,20 @@ pub(super) fn summarise(a: &Analysis) -> Summary {
         complete_share_15min: share(complete_hh[2], households),
         facilities: a.facilities.len(),
         local_projection: a.projection.describe(),
-        out_crs: "WGS84 (EPSG:4326)".to_owned(),
-        inputs: Vec::new(),
-        attribution: Vec::new(),
-        unknown_categories: Default::default(),
-        repaired_geometries: Vec::new(),
+        out_crs: parts.out_crs.label(),
+        inputs: parts.inputs,
+        attribution: parts.attribution,
+        unknown_categories: parts.unknown_categories,
+        repaired_geometries: parts.repaired_geometries,
         network: a.network.as_ref().map(|n| network_summary(a, n)),
         elderly_land_per_capita_15min: a.elderly_land.as_ref().map(|e| ElderlyLandSummary {
-            method: "2SFCA: each elderly-care facility's land ÷ residents within its 15-minute reach, summed over the facilities each household reaches",
+            method: ELDERLY_LAND_METHOD.to_owned(),
             radius_m: e.radius_m.iter().map(|(c, r)| (c.clone(), *r)).collect(),
             facilities_without_land: e.facilities_without_land,
             residences_not_assessed: e.per_capita.iter().filter(|v| v.is_none()).count(),
         }),
-        zones: None,
-        gaps: None,
+        zones: parts.zones.map(|z| z.summary(a)),
+        gaps: parts.gaps.map(|g| g.summary(a)),
     }
 }
 

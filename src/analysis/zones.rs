@@ -15,6 +15,18 @@ use rstar::{AABB, RTree, RTreeObject};
 use crate::crs::LocalProjection;
 use crate::model::{Zone, ZoneAttributes};
 
+/// Where the zones of a run come from (summary.json's `zones.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneKind {
+    /// No zones given: the whole study area is one zone.
+    StudyArea,
+    /// A zones layer (`--zones`).
+    Layer,
+    /// A regular grid (`--grid`).
+    Grid,
+}
+
 /// Where a point lies relative to a polygon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {

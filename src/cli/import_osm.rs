@@ -103,7 +103,8 @@ pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
     let done = out.commit(args.clean)?;
     let written = done.written;
     drop(bars);
-    super::warn_earlier_files(&done.stale, &done.removed, done.leftovers_removed, args.quiet);
+    super::print_warnings(&lifecircle::Warning::stale_files(&done.stale).into_iter().collect::<Vec<_>>());
+    super::print_removed(&done.removed, done.leftovers_removed, args.quiet);
     if !args.quiet {
         print!("{}", import.report());
         println!("\nwrote {} files in {:.2} s:", written.len(), started.elapsed().as_secs_f64());

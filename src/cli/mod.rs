@@ -2,7 +2,9 @@
 //! `standards show`.
 
 mod import_osm;
+mod memory;
 mod progress;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,16 +12,16 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use lifecircle::analysis::{CatchmentMode, CellShape, Judge};
+use lifecircle::analysis::{CatchmentMode, CellShape, DistanceModel, Judge};
 use lifecircle::crs::Crs;
 use lifecircle::io::load::ResidenceOptions;
 use lifecircle::io::write::{OutputFormat, WriteOptions};
 use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
-use lifecircle::job::Inputs;
+use lifecircle::job::{Inputs, NetworkSource, network_source, osm_zones_apply};
 use lifecircle::network::NetworkOptions;
-use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report_with_progress};
+use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report};
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
-use lifecircle::{Job, render, sample};
+use lifecircle::{Job, Warning, sample};
 
 /// 15-minute community life-circle planning: walking coverage of everyday services for every household.
 #[derive(Parser, Debug)]
@@ -60,8 +62,8 @@ enum StandardsAction {
 #[derive(Args, Debug, Clone)]
 struct ReportFlags {
     /// Language of report.html and the map: zh or en.
-    #[arg(long, value_name = "LANG", default_value = "zh")]
-    lang: String,
+    #[arg(long, value_name = "LANG", default_value = "zh", ignore_case = true)]
+    lang: Lang,
     /// Size of map.png and map.svg, WIDTHxHEIGHT pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1100")]
     map_size: String,
@@ -69,8 +71,7 @@ struct ReportFlags {
 
 impl ReportFlags {
     fn options(&self) -> Result<ReportOptions> {
-        let lang = Lang::parse(&self.lang).with_context(|| format!("--lang {}: use zh or en", self.lang))?;
-        Ok(ReportOptions { lang, map_size: parse_map_size(&self.map_size)?, ..ReportOptions::default() })
+        Ok(ReportOptions { lang: self.lang, map_size: parse_map_size(&self.map_size)?, ..ReportOptions::default() })
     }
 }
 
@@ -135,7 +136,7 @@ struct AnalyzeArgs {
     /// Distance that judges coverage: euclidean (straight line) or network (the walk along
     /// --network). Default: network when --network is given, else euclidean.
     #[arg(long, value_name = "MODEL")]
-    distance: Option<String>,
+    distance: Option<DistanceModel>,
     /// Network vertices closer than this (metres) become one node.
     #[arg(long, value_name = "M", default_value_t = 0.01)]
     node_tolerance: f64,
@@ -154,11 +155,11 @@ struct AnalyzeArgs {
     /// Judge coverage by metres (the category's radius) or minutes (the tier's 5/10/15 minutes
     /// at the cohort's walking speed).
     #[arg(long, value_name = "UNIT", default_value = "metres")]
-    judge: String,
+    judge: Judge,
     /// Service areas along the network in catchments.geojson: each (one per facility),
     /// dissolve (one per category) or none.
     #[arg(long, value_name = "MODE", default_value = "each")]
-    catchments: String,
+    catchments: CatchmentMode,
     /// Half-width of the service-area buffer around the reached streets, metres.
     #[arg(long, value_name = "M", default_value_t = lifecircle::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M)]
     catchment_buffer: f64,
@@ -166,8 +167,8 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "METRES", default_value_t = lifecircle::analysis::gaps::DEFAULT_CELL_M)]
     cell: f64,
     /// Shape of the gap cells: square or hex.
-    #[arg(long, value_name = "SHAPE", default_value = "square")]
-    cell_shape: String,
+    #[arg(long, value_name = "SHAPE", default_value = "square", ignore_case = true)]
+    cell_shape: CellShape,
     /// Extra output formats, applied to every layer: csv, shp (GeoJSON is always written).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     format: Vec<String>,
@@ -237,13 +238,11 @@ pub fn run() -> Result<ExitCode> {
         Command::ImportOsm(args) => import_osm::import_osm_command(*args),
         Command::Report(args) => {
             let bars = progress::Bars::new(args.quiet);
-            let made = write_report_with_progress(&args.out_dir, &args.flags.options()?, args.clean, &bars)
+            let made = write_report(&args.out_dir, &args.flags.options()?, args.clean, &bars)
                 .with_context(|| format!("report of {}", args.out_dir.display()))?;
             drop(bars);
-            if let Some(warning) = &made.missing_glyphs {
-                eprintln!("warning: {warning}");
-            }
-            warn_earlier_files(&made.stale, &made.removed, 0, args.quiet);
+            print_warnings(&made.warnings());
+            print_removed(&made.removed, 0, args.quiet);
             if !args.quiet {
                 print_written(&made.written, &args.out_dir);
             }
@@ -251,34 +250,32 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Standards { action: StandardsAction::List } => {
             let profiles = BUILT_IN.iter().map(|id| StandardProfile::built_in(id)).collect::<Result<Vec<_>, _>>()?;
-            print!("{}", render::profile_list(&profiles));
+            print!("{}", table::profile_list(&profiles));
             Ok(ExitCode::SUCCESS)
         }
         Command::Standards { action: StandardsAction::Show { id } } => {
-            print!("{}", render::profile_table(&StandardProfile::load(&id)?));
+            print!("{}", table::profile_table(&StandardProfile::load(&id)?));
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// Warns about the files an earlier run left beside the new results, says which `--clean`
-/// removed and how many leftovers of an interrupted run were removed.
-pub(crate) fn warn_earlier_files(stale: &[PathBuf], removed: &[PathBuf], leftovers: usize, quiet: bool) {
-    let list = |files: &[PathBuf]| {
-        let names: Vec<String> =
-            files.iter().take(10).map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect();
-        let more = if files.len() > 10 { format!(" and {} more", files.len() - 10) } else { String::new() };
-        format!("{}{more}", names.join(", "))
-    };
-    if !stale.is_empty() {
-        eprintln!(
-            "warning: {} files of an earlier run are still in the output folder but were not written by this run: {} (--clean removes them)",
-            stale.len(),
-            list(stale)
-        );
+/// Prints each warning on stderr (warnings are printed even with `--quiet`).
+pub(crate) fn print_warnings(warnings: &[Warning]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
+}
+
+/// Says which files of an earlier run `--clean` removed and how many leftovers of an
+/// interrupted run were removed (not with `--quiet`).
+pub(crate) fn print_removed(removed: &[PathBuf], leftovers: usize, quiet: bool) {
     if !quiet && !removed.is_empty() {
-        eprintln!("removed {} files of an earlier run (--clean): {}", removed.len(), list(removed));
+        eprintln!(
+            "removed {} files of an earlier run (--clean): {}",
+            removed.len(),
+            lifecircle::job::file_list(removed)
+        );
     }
     if !quiet && leftovers > 0 {
         eprintln!("removed {leftovers} temporary files or folders left by an interrupted run");
@@ -296,25 +293,17 @@ fn parse_crs(flag: &str, value: &Option<String>) -> Result<Option<Crs>> {
     value.as_deref().map(|v| Crs::parse(v).with_context(|| format!("{flag} {v}"))).transpose()
 }
 
-fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
-    if !(args.household_size.is_finite() && args.household_size > 0.0) {
-        bail!("--household-size {} must be a positive number", args.household_size);
-    }
-    if let Some(h) = args.default_households
-        && !(h.is_finite() && h >= 0.0)
-    {
-        bail!("--default-households {h} must be a non-negative number");
-    }
-    lifecircle::analysis::gaps::check_cell_m(args.cell)?;
+/// The job `analyze` runs: every option but the layers, checked before any layer is read.
+fn analyze_job(args: &AnalyzeArgs) -> Result<Job> {
     // Parsed before the analysis, so a bad --lang or --map-size fails at once.
     let report_options = args.report.then(|| args.report_flags.options()).transpose()?;
-    let profile = StandardProfile::load(&args.standard)?;
-    let fields = FieldMap::parse(&args.field)?;
-    let read = ReadOptions {
-        fields: fields.clone(),
-        dbf_encoding: args.dbf_encoding.as_deref().map(parse_encoding).transpose()?,
-        csv_encoding: args.csv_encoding.as_deref().map(parse_encoding).transpose()?,
-    };
+    let mut job = Job::new(StandardProfile::load(&args.standard)?, &args.out);
+    job.residence_options =
+        ResidenceOptions { household_size: args.household_size, default_households: args.default_households };
+    job.cell_m = args.cell;
+    job.grid_m = args.grid;
+    job.check_options()?;
+    job.fields = FieldMap::parse(&args.field)?;
     let mut formats = vec![OutputFormat::GeoJson];
     for f in &args.format {
         let f = OutputFormat::parse(f)?;
@@ -323,6 +312,42 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         }
     }
     let out_crs = Crs::parse(&args.out_crs).with_context(|| format!("--out-crs {}", args.out_crs))?;
+    job.write = WriteOptions { formats, out_crs };
+    job.residences_crs = parse_crs("--residences-crs", &args.residences_crs)?;
+    job.services_crs = parse_crs("--services-crs", &args.services_crs)?;
+    job.network_crs = parse_crs("--network-crs", &args.network_crs)?;
+    job.zones_crs = parse_crs("--zones-crs", &args.zones_crs)?;
+    job.strict = args.strict;
+    job.analysis.detour = args.detour;
+    job.analysis.judge = args.judge;
+    job.analysis.speed_m_s = args.speed;
+    job.analysis.elderly_speed_m_s = args.elderly_speed;
+    job.analysis.network = NetworkOptions {
+        node_tolerance_m: args.node_tolerance,
+        min_component: args.min_component,
+        max_snap_m: args.max_snap,
+    };
+    job.catchments = args.catchments;
+    job.catchment_buffer_m = args.catchment_buffer;
+    job.cell_shape = args.cell_shape;
+    job.attribution = args.attribution.clone();
+    job.report = report_options;
+    job.clean = args.clean;
+    let profile_file = std::path::Path::new(&args.standard);
+    if profile_file.is_file() {
+        job.extra_inputs.push(profile_file.to_path_buf());
+    }
+    job.peak_memory = Some(memory::peak_memory);
+    Ok(job)
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
+    let job = analyze_job(&args)?;
+    let read = ReadOptions {
+        fields: job.fields.clone(),
+        dbf_encoding: args.dbf_encoding.as_deref().map(parse_encoding).transpose()?,
+        csv_encoding: args.csv_encoding.as_deref().map(parse_encoding).transpose()?,
+    };
     let started = std::time::Instant::now();
     let bars = progress::Bars::new(args.quiet);
     let read_layer = |path: &std::path::Path, read: &ReadOptions| read_layer(path, read, &bars);
@@ -332,22 +357,18 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         (Some(pbf), None, None) => {
             let (r, s, network, footways, zones) = import_osm::osm_layers(pbf, args.quiet, &bars)?;
             osm_zones = zones;
-            osm_network = Some(network).filter(|_| footways || args.distance.as_deref() == Some("network"));
+            osm_network = Some((network, footways));
             (r, s, false)
         }
         (None, None, None) => (sample::residences()?, sample::services()?, true),
         (None, Some(r), Some(s)) => (read_layer(r, &read)?, read_layer(s, &read)?, false),
         _ => bail!("give both --residences and --services, or --osm, or none to run the bundled sample"),
     };
-    let network = match (args.distance.as_deref(), &args.network) {
-        (None | Some("network"), None) if osm_network.is_some() => osm_network,
-        (None | Some("network"), Some(path)) => Some(read_layer(path, &read)?),
-        (Some("network"), None) => bail!("--distance network needs a walking network: give it with --network PATH"),
-        (None | Some("euclidean"), None) => None,
-        (Some("euclidean"), Some(_)) => {
-            bail!("--network is only used with --distance network: drop one of them")
-        }
-        (Some(other), _) => bail!("--distance {other}: use euclidean or network"),
+    let footways = osm_network.as_ref().map(|(_, footways)| *footways);
+    let network = match network_source(args.distance, args.network.is_some(), footways)? {
+        NetworkSource::None => None,
+        NetworkSource::Osm => osm_network.map(|(network, _)| network),
+        NetworkSource::Given => args.network.as_deref().map(|path| read_layer(path, &read)).transpose()?,
     };
     if from_sample && !args.quiet {
         bars.suspend(|| {
@@ -356,133 +377,37 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             )
         });
     }
-    let mut job = Job::new(profile, &args.out);
-    job.fields = fields;
-    job.residences_crs = parse_crs("--residences-crs", &args.residences_crs)?;
-    job.services_crs = parse_crs("--services-crs", &args.services_crs)?;
-    job.network_crs = parse_crs("--network-crs", &args.network_crs)?;
-    job.zones_crs = parse_crs("--zones-crs", &args.zones_crs)?;
-    job.grid_m = args.grid;
-    // An OSM extract's administrative boundaries are the zones unless --zones or --grid says otherwise.
-    let zones = match (&args.zones, args.grid) {
-        (Some(p), _) => Some(read_layer(p, &read)?),
-        (None, None) => osm_zones,
-        (None, Some(_)) => None,
+    let zones = match &args.zones {
+        Some(p) => Some(read_layer(p, &read)?),
+        None => osm_zones.filter(|_| osm_zones_apply(false, args.grid.is_some())),
     };
-    job.residence_options =
-        ResidenceOptions { household_size: args.household_size, default_households: args.default_households };
-    job.strict = args.strict;
-    job.analysis.detour = args.detour;
-    job.analysis.judge = match args.judge.as_str() {
-        "metres" | "meters" | "m" => Judge::Metres,
-        "minutes" | "min" => Judge::Minutes,
-        other => bail!("--judge {other}: use metres or minutes"),
-    };
-    job.catchments = CatchmentMode::parse(&args.catchments)
-        .with_context(|| format!("--catchments {}: use each, dissolve or none", args.catchments))?;
-    job.catchment_buffer_m = args.catchment_buffer;
-    job.cell_m = args.cell;
-    job.cell_shape = CellShape::parse(&args.cell_shape)
-        .with_context(|| format!("--cell-shape {}: use square or hex", args.cell_shape))?;
-    job.analysis.speed_m_s = args.speed;
-    job.analysis.elderly_speed_m_s = args.elderly_speed;
-    job.analysis.network = NetworkOptions {
-        node_tolerance_m: args.node_tolerance,
-        min_component: args.min_component,
-        max_snap_m: args.max_snap,
-    };
-    job.write = WriteOptions { formats, out_crs };
-    job.attribution = args.attribution.clone();
-    job.report = report_options;
-    job.clean = args.clean;
-    let profile_file = std::path::Path::new(&args.standard);
-    if profile_file.is_file() {
-        job.extra_inputs.push(profile_file.to_path_buf());
-    }
     let read_time = started.elapsed();
-    let read_peak = lifecircle::job::peak_memory();
-    let services_path = services.path.clone();
-    let report = job.run_inputs_with_progress(Inputs { residences, services, network, zones }, &bars)?;
+    let read_peak = memory::peak_memory();
+    let outcome = job.run(Inputs { residences, services, network, zones }, &bars)?;
     drop(bars);
-    if let Some(warning) = report.report.as_ref().and_then(|r| r.missing_glyphs.as_ref()) {
-        eprintln!("warning: {warning}");
-    }
-    warn_earlier_files(&report.stale, &report.removed, report.leftovers_removed, args.quiet);
+    // Warnings about the files come first, then what --clean removed and the timings, then
+    // the warnings about the data.
+    let (files, data): (Vec<Warning>, Vec<Warning>) =
+        outcome.warnings.iter().cloned().partition(|w| matches!(w, Warning::MissingGlyphs(_) | Warning::StaleFiles(_)));
+    print_warnings(&files);
+    print_removed(&outcome.removed, outcome.leftovers_removed, args.quiet);
     if args.timings {
         let mb = |m: Option<u64>| m.map_or_else(String::new, |b| format!(" (peak memory {} MB)", b / 1_000_000));
         eprintln!("timings: read {:.2} s{}", read_time.as_secs_f64(), mb(read_peak));
-        for (step, t, peak) in &report.timings {
-            eprintln!("timings: {step} {:.2} s{}", t.as_secs_f64(), mb(*peak));
-            if *step == "analyse" {
-                for (sub, t) in &report.analysis_steps {
+        for t in &outcome.timings {
+            eprintln!("timings: {} {:.2} s{}", t.step, t.wall.as_secs_f64(), mb(t.peak_memory));
+            if t.step == "analyse" {
+                for (sub, t) in &outcome.analysis.steps {
                     eprintln!("timings:   {sub} {:.2} s", t.as_secs_f64());
                 }
             }
         }
         eprintln!("timings: total {:.2} s", started.elapsed().as_secs_f64());
     }
-    if let Some(n) = &report.summary.network {
-        let warn = |ids: &[String], one: &str, many: &str, consequence: &str| {
-            if ids.is_empty() {
-                return;
-            }
-            let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
-            let more = if ids.len() > 10 { format!(" and {} more", ids.len() - 10) } else { String::new() };
-            let what = if ids.len() == 1 { one } else { many };
-            eprintln!(
-                "warning: {} {what} more than {} m from the network (--max-snap): {consequence}: {}{more}",
-                ids.len(),
-                n.max_snap_m,
-                shown.join(", ")
-            );
-        };
-        let (residences, facilities) = (&n.unreachable_residence_ids, &n.unreachable_facility_ids);
-        warn(residences, "residence is", "residences are", "walking distances are null (listed in summary.json)");
-        warn(facilities, "facility is", "facilities are", "they serve no one");
-    }
-    if let Some(z) = &report.summary.zones {
-        for o in &z.overlaps {
-            eprintln!(
-                "warning: zones '{}' and '{}' overlap: {} residences/facilities lie inside both (assigned to '{}', the first in file order)",
-                o.zone, o.other, o.points, o.zone
-            );
-        }
-        let warn = |n: usize, ids: &[String], what: &str| {
-            if n > 0 {
-                let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
-                let more = if n > 10 { format!(" and {} more", n - 10) } else { String::new() };
-                eprintln!("warning: {n} {what} in no zone (listed in summary.json): {}{more}", shown.join(", "));
-            }
-        };
-        warn(z.residences_unassigned, &z.unassigned_residence_ids, "residences lie");
-        warn(z.facilities_unassigned, &z.unassigned_facility_ids, "facilities lie");
-    }
-    if !report.summary.unknown_categories.is_empty() {
-        let total: usize = report.summary.unknown_categories.values().sum();
-        let list: Vec<String> = report.summary.unknown_categories.iter().map(|(k, n)| format!("'{k}' ×{n}")).collect();
-        eprintln!(
-            "warning: {}: {total} services with unknown categories were skipped: {} (--strict makes this an error; see `lifecircle standards show {}`)",
-            services_path.display(),
-            list.join(", "),
-            report.summary.standard
-        );
-    }
-    // Invalid input polygons repaired as they were read: per layer, the first ten named.
-    for of_layer in report.summary.repaired_geometries.chunk_by(|a, b| a.layer == b.layer) {
-        let shown: Vec<String> =
-            of_layer.iter().take(10).map(|x| format!("feature {} (id '{}'): {}", x.feature, x.id, x.problem)).collect();
-        let more = if of_layer.len() > 10 { format!("; and {} more", of_layer.len() - 10) } else { String::new() };
-        let what = if of_layer.len() == 1 { "polygon was" } else { "polygons were" };
-        eprintln!(
-            "warning: {}: {} invalid {what} repaired as read (listed in summary.json's repaired_geometries): {}{more}",
-            of_layer[0].layer,
-            of_layer.len(),
-            shown.join("; ")
-        );
-    }
+    print_warnings(&data);
     if !args.quiet {
-        print!("{}", render::summary_table(&report.summary));
-        print_written(&report.written, &args.out);
+        print!("{}", table::summary_table(&outcome.summary));
+        print_written(&outcome.written, &args.out);
     }
     Ok(ExitCode::SUCCESS)
 }

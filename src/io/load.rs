@@ -37,8 +37,9 @@ use crate::model::Facility;
 /// deriving population from households and back.
 pub const DEFAULT_HOUSEHOLD_SIZE: f64 = 2.62;
 
-/// Which input a layer is, for messages and flag hints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which input a layer is, for messages and flag hints (and summary.json's `inputs[].role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LayerRole {
     /// The residences layer (`--residences`).
     Residences,

@@ -7,7 +7,7 @@ use crate::io::{Layer, RawFeature, Value as FieldValue};
 
 impl OsmImport {
     /// The residences, services and network as in-memory layers (WGS84, the same fields as the
-    /// GeoJSON files), for [`crate::Job::run_with_network`] without writing files.
+    /// GeoJSON files), for [`crate::Job::run`] without writing files.
     pub fn layers(&self) -> (Layer, Layer, Layer) {
         let text = |s: &str| FieldValue::Text(s.to_owned());
         let layer = |fields: &[&str], features: Vec<RawFeature>| Layer {

@@ -1,8 +1,4 @@
-//! Output meant for people: the summary table printed after an analysis and the profile listings
-//! (shares are fractions in files; here they are shown as percentages), and [`png`], which
-//! rasterises a map SVG with the embedded CJK font.
+//! Drawing for people: [`png`] rasterises a map SVG with the embedded CJK font. (The terminal
+//! tables of the command line live with it, in the binary.)
 
 pub mod png;
-mod table;
-
-pub use table::{profile_list, profile_table, summary_table};

@@ -1,223 +1,19 @@
 //! Reads an analysis output folder (summary.json, households/facilities/zones/gaps GeoJSON) into
 //! [`ReportData`]: plain WGS84 points and shapes with just what the report shows. The report is
 //! always made from the files, so `analyze --report` and a later `lifecircle report OUT_DIR`
-//! give the same page.
+//! give the same page. summary.json is read back into the [`Summary`] it was written from.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use geo::{Geometry, MultiPolygon};
-use serde::Deserialize;
 
-use crate::analysis::NetworkSummary;
-use crate::analysis::gaps::LargestGap;
-use crate::analysis::indicators::Overlap;
+use crate::analysis::Summary;
+use crate::analysis::indicators::{Status, ZoneSummary};
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::geojson_read::read_geojson_fields;
 use crate::io::layer::{Layer, RawFeature, Value};
 use crate::io::load::{LayerRole, effective_crs, geometry_to_wgs84, representative_point};
-
-/// One category of summary.json.
-#[derive(Debug, Clone, Deserialize)]
-pub struct CategoryIn {
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// Tier id.
-    #[serde(default)]
-    pub tier: Option<String>,
-    /// Radius, metres (`None`: never judged).
-    #[serde(default)]
-    pub radius_m: Option<f64>,
-    /// Radius after the detour factor or minutes, metres.
-    #[serde(default)]
-    pub walk_radius_m: Option<f64>,
-    /// Whether a residence without it misses a required service.
-    #[serde(default)]
-    pub required: bool,
-    /// Facilities of the category.
-    #[serde(default)]
-    pub facilities: usize,
-    /// Share of households covered.
-    #[serde(default)]
-    pub covered_share: Option<f64>,
-    /// Share of residents covered.
-    #[serde(default)]
-    pub covered_population_share: Option<f64>,
-    /// Share of households covered along the network (network analyses).
-    #[serde(default)]
-    pub network_covered_share: Option<f64>,
-    /// Share of households covered in a straight line.
-    #[serde(default)]
-    pub euclid_covered_share: Option<f64>,
-    /// Share of residents covered in a straight line.
-    #[serde(default)]
-    pub euclid_covered_population_share: Option<f64>,
-    /// "metres" or "minutes".
-    #[serde(default)]
-    pub judged_by: Option<String>,
-    /// Walking speed of its cohort, m/s.
-    #[serde(default)]
-    pub speed_m_s: Option<f64>,
-}
-
-/// One input layer of summary.json.
-#[derive(Debug, Clone, Deserialize)]
-pub struct InputIn {
-    /// residences, services, network or zones.
-    pub role: String,
-    /// The file.
-    pub path: String,
-    /// Features read.
-    pub features: usize,
-    /// Its CRS.
-    pub crs: String,
-}
-
-/// An indicator of summary.json's zones block.
-#[derive(Debug, Clone, Deserialize)]
-pub struct IndicatorIn {
-    /// Indicator id (the zones layer's column).
-    pub id: String,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// The rule as text (`≥ 0.1`).
-    pub target: String,
-    /// Document and clause.
-    pub source: String,
-    /// Zones passing.
-    #[serde(default)]
-    pub pass: usize,
-    /// Zones failing.
-    #[serde(default)]
-    pub fail: usize,
-    /// Zones not assessed.
-    #[serde(default)]
-    pub not_assessed: usize,
-}
-
-/// The zones block of summary.json.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ZonesIn {
-    /// study_area, layer or grid.
-    pub kind: String,
-    /// Grid side, metres.
-    #[serde(default)]
-    pub grid_m: Option<f64>,
-    /// Number of zones.
-    pub zones: usize,
-    /// Residences in no zone.
-    #[serde(default)]
-    pub residences_unassigned: usize,
-    /// Facilities in no zone.
-    #[serde(default)]
-    pub facilities_unassigned: usize,
-    /// Overlapping zones.
-    #[serde(default)]
-    pub overlaps: Vec<Overlap>,
-    /// The indicators, in profile order.
-    #[serde(default)]
-    pub indicators: Vec<IndicatorIn>,
-}
-
-/// The gaps block of summary.json.
-#[derive(Debug, Clone, Deserialize)]
-pub struct GapsIn {
-    /// Cell size, metres.
-    pub cell_m: f64,
-    /// square or hex.
-    pub cell_shape: String,
-    /// Cells with a gap.
-    pub cells: usize,
-    /// The largest areas over all categories.
-    #[serde(default)]
-    pub largest: Vec<LargestGap>,
-}
-
-/// The parts of summary.json the report shows.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SummaryIn {
-    /// Profile id.
-    pub standard: String,
-    /// Profile's Chinese name (absent in outputs before the report existed).
-    #[serde(default)]
-    pub standard_name_zh: Option<String>,
-    /// Profile's English name.
-    #[serde(default)]
-    pub standard_name_en: Option<String>,
-    /// The document the profile implements.
-    #[serde(default)]
-    pub standard_source: Option<String>,
-    /// euclidean or network.
-    pub distance_model: String,
-    /// Detour factor.
-    pub detour: f64,
-    /// metres or minutes.
-    #[serde(default)]
-    pub judge: Option<String>,
-    /// Walking speed, m/s.
-    #[serde(default)]
-    pub speed_m_s: Option<f64>,
-    /// Elderly walking speed, m/s.
-    #[serde(default)]
-    pub elderly_speed_m_s: Option<f64>,
-    /// Residences.
-    pub residences: usize,
-    /// Households.
-    pub households: f64,
-    /// Residents.
-    pub population: f64,
-    /// Categories in profile order.
-    #[serde(skip)]
-    pub categories: Vec<(String, CategoryIn)>,
-    /// 5-minute complete share.
-    #[serde(default)]
-    pub complete_share_5min: Option<f64>,
-    /// 10-minute complete share.
-    #[serde(default)]
-    pub complete_share_10min: Option<f64>,
-    /// 15-minute complete share.
-    #[serde(default)]
-    pub complete_share_15min: Option<f64>,
-    /// Facilities analysed.
-    #[serde(default)]
-    pub facilities: usize,
-    /// The local projection.
-    #[serde(default)]
-    pub local_projection: Option<String>,
-    /// The CRS of the layers.
-    #[serde(default)]
-    pub out_crs: Option<String>,
-    /// Input layers.
-    #[serde(default)]
-    pub inputs: Vec<InputIn>,
-    /// Credits.
-    #[serde(default)]
-    pub attribution: Vec<String>,
-    /// Unknown categories skipped, with counts.
-    #[serde(default)]
-    pub unknown_categories: BTreeMap<String, usize>,
-    /// The network block.
-    #[serde(default)]
-    pub network: Option<NetworkSummary>,
-    /// The zones block.
-    #[serde(default)]
-    pub zones: Option<ZonesIn>,
-    /// The gaps block.
-    #[serde(default)]
-    pub gaps: Option<GapsIn>,
-}
-
-impl SummaryIn {
-    /// Index of a category id.
-    pub fn category_index(&self, id: &str) -> Option<usize> {
-        self.categories.iter().position(|(c, _)| c == id)
-    }
-}
 
 /// A residence as the map draws it.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,12 +54,12 @@ pub struct ZoneIndicator {
     /// The target that applied.
     pub target: Option<f64>,
     /// pass, fail or not_assessed.
-    pub status: String,
+    pub status: Status,
     /// Why not assessed.
     pub note: Option<String>,
 }
 
-/// A zone with its indicators, in the order of [`ZonesIn::indicators`].
+/// A zone with its indicators, in the order of [`ZoneSummary::indicators`].
 #[derive(Debug, Clone)]
 pub struct ZoneShape {
     /// Zone id.
@@ -297,7 +93,7 @@ pub struct ReportData {
     /// The folder.
     pub dir: PathBuf,
     /// summary.json.
-    pub summary: SummaryIn,
+    pub summary: Summary,
     /// Residences in file order.
     pub residences: Vec<ResidencePoint>,
     /// `covered[c][r]`: residence `r` is within reach of category `c` (`ok_<c>`); empty for a
@@ -329,7 +125,7 @@ impl ReportData {
     }
 }
 
-fn read_summary(path: &Path) -> Result<SummaryIn> {
+fn read_summary(path: &Path) -> Result<Summary> {
     if !path.exists() {
         return Err(Error::input(
             Location::file(path),
@@ -341,15 +137,10 @@ fn read_summary(path: &Path) -> Result<SummaryIn> {
         Error::input(Location::file(path).field(field), format!("not a lifecircle summary: {e}"))
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| invalid("summary", e))?;
-    let mut summary: SummaryIn = serde_json::from_value(value.clone()).map_err(|e| invalid("summary", e))?;
-    let Some(categories) = value.get("categories").and_then(|c| c.as_object()) else {
+    if !value.get("categories").is_some_and(|c| c.is_object()) {
         return Err(Error::input(Location::file(path).field("categories"), "missing: not a lifecircle summary"));
-    };
-    for (id, c) in categories {
-        let c: CategoryIn = serde_json::from_value(c.clone()).map_err(|e| invalid(&format!("categories.{id}"), e))?;
-        summary.categories.push((id.clone(), c));
     }
-    Ok(summary)
+    serde_json::from_str(&text).map_err(|e| invalid("summary", e))
 }
 
 /// Reads a layer keeping only `keep`'s properties; a missing file names what it needs.
@@ -386,7 +177,7 @@ fn text(f: &RawFeature, column: Option<usize>) -> Option<String> {
     column.and_then(|c| f.value(c).to_text())
 }
 
-fn read_households(path: &Path, summary: &SummaryIn) -> Result<(Vec<ResidencePoint>, Vec<Vec<bool>>)> {
+fn read_households(path: &Path, summary: &Summary) -> Result<(Vec<ResidencePoint>, Vec<Vec<bool>>)> {
     let ok_names: Vec<String> = summary.categories.iter().map(|(id, _)| format!("ok_{id}")).collect();
     let keep = |name: &str| matches!(name, "id" | "households" | "missing") || ok_names.iter().any(|n| n == name);
     let mut layer = read_layer_fields(path, &keep)?;
@@ -424,7 +215,7 @@ fn read_households(path: &Path, summary: &SummaryIn) -> Result<(Vec<ResidencePoi
     Ok((residences, covered))
 }
 
-fn read_facilities(path: &Path, summary: &SummaryIn) -> Result<Vec<FacilityPoint>> {
+fn read_facilities(path: &Path, summary: &Summary) -> Result<Vec<FacilityPoint>> {
     let mut layer = read_layer_fields(path, &|n| matches!(n, "id" | "category"))?;
     let (id_col, cat_col) = (layer.column("id"), layer.column("category"));
     let mut out = Vec::with_capacity(layer.features.len());
@@ -451,7 +242,7 @@ fn multipolygon(g: Geometry<f64>, at: &dyn Fn() -> Location) -> Result<MultiPoly
     }
 }
 
-fn read_zones(path: &Path, zones: &ZonesIn) -> Result<Vec<ZoneShape>> {
+fn read_zones(path: &Path, zones: &ZoneSummary) -> Result<Vec<ZoneShape>> {
     let ids: Vec<&str> = zones.indicators.iter().map(|i| i.id.as_str()).collect();
     let keep = |n: &str| {
         matches!(n, "id" | "name")
@@ -477,13 +268,17 @@ fn read_zones(path: &Path, zones: &ZonesIn) -> Result<Vec<ZoneShape>> {
             indicators.push(ZoneIndicator {
                 value: number(f, *value, &at, ind)?,
                 target: number(f, *target, &at, &format!("{ind}_target"))?,
-                status: text(f, *status).unwrap_or_else(|| "not_assessed".to_owned()),
+                status: match text(f, *status).as_deref() {
+                    Some("pass") => Status::Pass,
+                    Some("fail") => Status::Fail,
+                    _ => Status::NotAssessed,
+                },
                 note: text(f, *note),
             });
         }
-        let verdict = if indicators.iter().any(|i| i.status == "fail") {
+        let verdict = if indicators.iter().any(|i| i.status == Status::Fail) {
             Verdict::Fail
-        } else if indicators.iter().any(|i| i.status == "pass") {
+        } else if indicators.iter().any(|i| i.status == Status::Pass) {
             Verdict::Pass
         } else {
             Verdict::NotAssessed
@@ -493,7 +288,7 @@ fn read_zones(path: &Path, zones: &ZonesIn) -> Result<Vec<ZoneShape>> {
     Ok(out)
 }
 
-fn read_gap_areas(path: &Path, summary: &SummaryIn) -> Result<Vec<GapAreaShape>> {
+fn read_gap_areas(path: &Path, summary: &Summary) -> Result<Vec<GapAreaShape>> {
     let keep = |n: &str| matches!(n, "kind" | "category" | "rank" | "population");
     let mut layer = read_layer_fields(path, &keep)?;
     let col = |n: &str| layer.column(n);

@@ -4,8 +4,11 @@
 
 use std::fmt::Write as _;
 
-use super::data::{ReportData, SummaryIn};
+use super::data::ReportData;
 use super::i18n::Lang;
+use crate::analysis::indicators::Status;
+use crate::analysis::{DistanceModel, Judge, Summary, ZoneKind};
+use crate::io::load::LayerRole;
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 
@@ -87,10 +90,7 @@ const SCRIPT: &str = r#"
 pub fn page(data: &ReportData, scene: &MapScene, lang: Lang, font: Option<&[u8]>) -> String {
     let s = &data.summary;
     let mut out = String::with_capacity(256 * 1024 + scene.residences.len() * 80);
-    let profile_name = lang.pick(
-        s.standard_name_zh.as_deref().unwrap_or(&s.standard),
-        s.standard_name_en.as_deref().unwrap_or(&s.standard),
-    );
+    let profile_name = lang.pick(&s.standard_name_zh, &s.standard_name_en);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
@@ -112,11 +112,11 @@ pub fn page(data: &ReportData, scene: &MapScene, lang: Lang, font: Option<&[u8]>
     out.push_str("</style></head><body><main>");
     let _ = write!(
         out,
-        "<header><h1>{}</h1><p class=\"sub\">{} ({}){}</p></header>",
+        "<header><h1>{}</h1><p class=\"sub\">{} ({}) — {}</p></header>",
         xml_escape(lang.t("title")),
         xml_escape(profile_name),
         xml_escape(&s.standard),
-        s.standard_source.as_deref().map(|src| format!(" — {}", xml_escape(src))).unwrap_or_default()
+        xml_escape(&s.standard_source)
     );
     key_figures(&mut out, s, lang);
     map_section(&mut out, data, scene, lang);
@@ -131,13 +131,13 @@ pub fn page(data: &ReportData, scene: &MapScene, lang: Lang, font: Option<&[u8]>
     out
 }
 
-fn footer(s: &SummaryIn, lang: Lang) -> String {
+fn footer(s: &Summary, lang: Lang) -> String {
     let mut credits = s.attribution.clone();
     credits.push(lang.t("generated_by").to_owned());
     format!("{}: {}", lang.t("data"), credits.join("; "))
 }
 
-fn key_figures(out: &mut String, s: &SummaryIn, lang: Lang) {
+fn key_figures(out: &mut String, s: &Summary, lang: Lang) {
     out.push_str("<section id=\"figures\" class=\"figures\">");
     let mut fig = |value: String, label: &str| {
         let _ =
@@ -194,8 +194,8 @@ fn map_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: Lang
     let _ = write!(out, "<p class=\"note\">{}{}</p></section>", xml_escape(&drawn), xml_escape(&gaps));
 }
 
-fn coverage_section(out: &mut String, s: &SummaryIn, lang: Lang) {
-    let network = s.distance_model == "network";
+fn coverage_section(out: &mut String, s: &Summary, lang: Lang) {
+    let network = s.distance_model == DistanceModel::Network;
     let _ = write!(
         out,
         "<section id=\"coverage\"><h2>{}</h2><p class=\"note\">{}</p>",
@@ -316,10 +316,10 @@ fn indicators_section(out: &mut String, data: &ReportData, lang: Lang) {
                 Some(t) => format!("{} {}", comparison(&rule.target), lang.number(t, 4)),
                 None => rule.target.clone(),
             };
-            let verdict = match v.status.as_str() {
-                "pass" => lang.t("pass"),
-                "fail" => lang.t("fail"),
-                _ => lang.t("not_assessed"),
+            let verdict = match v.status {
+                Status::Pass => lang.t("pass"),
+                Status::Fail => lang.t("fail"),
+                Status::NotAssessed => lang.t("not_assessed"),
             };
             let note = v.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
             let _ = write!(
@@ -331,7 +331,7 @@ fn indicators_section(out: &mut String, data: &ReportData, lang: Lang) {
                 xml_escape(lang.pick(&rule.name_zh, &rule.name_en)),
                 xml_escape(&value),
                 xml_escape(&target),
-                xml_escape(&v.status),
+                xml_escape(v.status.as_str()),
                 verdict,
                 xml_escape(&note),
                 k + 1,
@@ -359,7 +359,7 @@ fn indicators_section(out: &mut String, data: &ReportData, lang: Lang) {
     out.push_str("</ol></section>");
 }
 
-fn gaps_section(out: &mut String, s: &SummaryIn, lang: Lang) {
+fn gaps_section(out: &mut String, s: &Summary, lang: Lang) {
     let _ = write!(out, "<section id=\"gaps\"><h2>{}</h2>", lang.t("largest_gaps"));
     let largest = s.gaps.as_ref().map(|g| g.largest.as_slice()).unwrap_or_default();
     if largest.is_empty() {
@@ -407,20 +407,16 @@ fn methods_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: 
     item(
         out,
         lang.t("profile"),
-        format!(
-            "{} / {} ({}) — {}",
-            s.standard_name_zh.as_deref().unwrap_or(&s.standard),
-            s.standard_name_en.as_deref().unwrap_or(&s.standard),
-            s.standard,
-            s.standard_source.as_deref().unwrap_or("")
-        ),
+        format!("{} / {} ({}) — {}", s.standard_name_zh, s.standard_name_en, s.standard, s.standard_source),
     );
-    let model = if s.distance_model == "network" { lang.t("network_model") } else { lang.t("euclidean_model") };
+    let model =
+        if s.distance_model == DistanceModel::Network { lang.t("network_model") } else { lang.t("euclidean_model") };
     item(out, lang.t("distance_model"), model.to_owned());
     item(out, lang.t("detour"), lang.number(s.detour, 2));
-    let judge = if s.judge.as_deref() == Some("minutes") { lang.t("judge_minutes") } else { lang.t("judge_metres") };
+    let judge = if s.judge == Judge::Minutes { lang.t("judge_minutes") } else { lang.t("judge_metres") };
     item(out, lang.t("judge"), judge.to_owned());
-    if let (Some(v), Some(e)) = (s.speed_m_s, s.elderly_speed_m_s) {
+    {
+        let (v, e) = (s.speed_m_s, s.elderly_speed_m_s);
         item(
             out,
             lang.t("speeds"),
@@ -434,10 +430,12 @@ fn methods_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: 
         );
     }
     if let Some(z) = &s.zones {
-        let kind = match z.kind.as_str() {
-            "layer" => lang.t("zones_layer").to_owned(),
-            "grid" => format!("{} {}", lang.t("zones_grid"), z.grid_m.map(|m| lang.metres(m)).unwrap_or_default()),
-            _ => lang.t("zones_study_area").to_owned(),
+        let kind = match z.kind {
+            ZoneKind::Layer => lang.t("zones_layer").to_owned(),
+            ZoneKind::Grid => {
+                format!("{} {}", lang.t("zones_grid"), z.grid_m.map(|m| lang.metres(m)).unwrap_or_default())
+            }
+            ZoneKind::StudyArea => lang.t("zones_study_area").to_owned(),
         };
         item(out, lang.t("zones_source"), format!("{kind} ({})", lang.count(z.zones as f64)));
     }
@@ -445,7 +443,7 @@ fn methods_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: 
         item(
             out,
             lang.t("gap_cells"),
-            format!("{} {} × {}", lang.count(g.cells as f64), g.cell_shape, lang.metres(g.cell_m)),
+            format!("{} {} × {}", lang.count(g.cells as f64), g.cell_shape.as_str(), lang.metres(g.cell_m)),
         );
     }
     let drawn = match scene.cell_side_m() {
@@ -453,12 +451,8 @@ fn methods_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: 
         Some(m) => format!("{} {}: {}", lang.t("drawn_cells"), lang.t("cell_side"), lang.metres(m)),
     };
     item(out, lang.t("point_limit"), format!("{} — {drawn}", lang.count(super::map::MAX_POINTS as f64)));
-    if let Some(p) = &s.local_projection {
-        item(out, lang.t("local_projection"), p.clone());
-    }
-    if let Some(c) = &s.out_crs {
-        item(out, lang.t("out_crs"), c.clone());
-    }
+    item(out, lang.t("local_projection"), s.local_projection.clone());
+    item(out, lang.t("out_crs"), s.out_crs.clone());
     out.push_str("</dl>");
 
     // Radii.
@@ -499,12 +493,11 @@ fn methods_section(out: &mut String, data: &ReportData, scene: &MapScene, lang: 
         lang.t("crs")
     );
     for i in &s.inputs {
-        let role = match i.role.as_str() {
-            "residences" => lang.t("residences"),
-            "services" => lang.t("facilities"),
-            "zones" => lang.t("zones"),
-            "network" => lang.t("network"),
-            other => other,
+        let role = match i.role {
+            LayerRole::Residences => lang.t("residences"),
+            LayerRole::Services => lang.t("facilities"),
+            LayerRole::Zones => lang.t("zones"),
+            LayerRole::Network => lang.t("network"),
         };
         let _ = write!(
             out,

@@ -6,11 +6,17 @@ use std::fmt::Write as _;
 
 /// The language of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Lang {
     /// Simplified Chinese (`--lang zh`).
     #[default]
+    #[cfg_attr(
+        feature = "cli",
+        value(alias = "zh-cn", alias = "zh-hans", alias = "cn", alias = "chinese", alias = "中文")
+    )]
     Zh,
     /// English (`--lang en`).
+    #[cfg_attr(feature = "cli", value(alias = "en-gb", alias = "en-us", alias = "english"))]
     En,
 }
 

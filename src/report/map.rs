@@ -390,14 +390,7 @@ impl MapScene {
         }
 
         let bar_m = nice_length(frame[2] * 0.22 / scale);
-        let title = format!(
-            "{} · {}",
-            lang.pick(
-                s.standard_name_zh.as_deref().unwrap_or(&s.standard),
-                s.standard_name_en.as_deref().unwrap_or(&s.standard)
-            ),
-            lang.t("map_title")
-        );
+        let title = format!("{} · {}", lang.pick(&s.standard_name_zh, &s.standard_name_en), lang.t("map_title"));
         MapScene {
             width,
             height,

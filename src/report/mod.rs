@@ -16,7 +16,7 @@ pub use map::{MAX_POINTS, MapOptions, MapScene};
 
 use crate::error::{Error, Result};
 use crate::io::output::{ManifestMode, OutputDir, create_new};
-use crate::progress::{NoProgress, Progress, Step};
+use crate::progress::{Progress, Step};
 use crate::render::png::{FontSet, embedded_font, svg_to_png};
 
 /// Default size of map.png / map.svg, pixels.
@@ -54,7 +54,7 @@ pub fn parse_map_size(text: &str) -> Result<(u32, u32)> {
     Ok((w, h))
 }
 
-/// What [`write_report`] made.
+/// What [`write_report`] (or the report step of a [`crate::Job`]) made.
 #[derive(Debug, Clone)]
 pub struct ReportOutput {
     /// Files written (report.html, map.svg, map.png).
@@ -81,19 +81,10 @@ pub const REPORT_INPUTS: [&str; 5] =
 pub const REPORT_OUTPUTS: [&str; 3] = ["report.html", "map.svg", "map.png"];
 
 /// Reads the output folder `dir` and writes report.html, map.svg and map.png into it
-/// (atomically: all three appear together or none).
-pub fn write_report(dir: &Path, opts: &ReportOptions) -> Result<ReportOutput> {
-    write_report_with_progress(dir, opts, false, &NoProgress)
-}
-
-/// [`write_report`], telling `progress` when it reads the folder and when it draws; with
-/// `clean`, files of earlier runs that the folder's manifest no longer counts are removed.
-pub fn write_report_with_progress(
-    dir: &Path,
-    opts: &ReportOptions,
-    clean: bool,
-    progress: &dyn Progress,
-) -> Result<ReportOutput> {
+/// (atomically: all three appear together or none), telling `progress` when it reads the folder
+/// and when it draws ([`crate::progress::SILENT`] for none); with `clean`, files of earlier runs
+/// that the folder's manifest no longer counts are removed.
+pub fn write_report(dir: &Path, opts: &ReportOptions, clean: bool, progress: &dyn Progress) -> Result<ReportOutput> {
     let inputs: Vec<PathBuf> = REPORT_INPUTS.iter().map(|n| dir.join(n)).collect();
     let mut out = OutputDir::open(dir, "report", &inputs, ManifestMode::Extend)?;
     let mut made = write_report_into(dir, &mut out, opts, progress)?;
@@ -147,25 +138,27 @@ pub fn write_report_into(
 
 #[cfg(test)]
 mod tests {
-    use super::data::{CategoryIn, FacilityPoint, ResidencePoint, SummaryIn};
+    use super::data::{FacilityPoint, ResidencePoint};
     use super::map::ResidenceMarks;
     use super::*;
+    use crate::analysis::Summary;
 
     /// A summary with two categories, `a` judged and `b` not.
-    fn summary(residences: usize) -> SummaryIn {
-        let mut s: SummaryIn = serde_json::from_value(serde_json::json!({
-            "standard": "test", "distance_model": "euclidean", "detour": 1.0,
-            "residences": residences, "households": 0.0, "population": 0.0,
-        }))
-        .unwrap();
+    fn summary(residences: usize) -> Summary {
         let cat = |judged: bool| {
-            serde_json::from_value::<CategoryIn>(serde_json::json!({
+            serde_json::json!({
                 "name_zh": "甲", "name_en": "A", "radius_m": if judged { Some(300.0) } else { None }, "required": judged,
-            }))
-            .unwrap()
+                "cohort": "all", "facilities": 0, "serving_facilities": 0, "speed_m_s": 1.0,
+            })
         };
-        s.categories = vec![("a".into(), cat(true)), ("b".into(), cat(false))];
-        s
+        serde_json::from_value(serde_json::json!({
+            "standard": "test", "standard_name_zh": "测试", "standard_name_en": "test", "standard_source": "s",
+            "distance_model": "euclidean", "detour": 1.0, "judge": "metres", "speed_m_s": 1.0,
+            "elderly_speed_m_s": 0.8, "residences": residences, "households": 0.0, "population": 0.0,
+            "categories": { "a": cat(true), "b": cat(false) }, "facilities": 1, "local_projection": "tmerc",
+            "out_crs": "WGS84 (EPSG:4326)",
+        }))
+        .unwrap()
     }
 
     /// `n` × `n` residences 10 m apart (about 0.00009° of latitude); the western half covered.

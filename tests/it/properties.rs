@@ -44,7 +44,7 @@ proptest! {
         let p = StandardProfile::built_in("gb50180-2018").unwrap();
         let residences: Vec<_> = res.iter().enumerate().map(|(i, (ll, h))| residence(i, *ll, *h)).collect();
         let facilities: Vec<_> = fac.iter().enumerate().map(|(i, (ll, c))| facility(i, *c, *ll)).collect();
-        let a = analyze(p.clone(), residences, facilities, AnalysisOptions { detour, ..AnalysisOptions::default() }).unwrap();
+        let a = analyze(p.clone(), residences, facilities, None, AnalysisOptions { detour, ..AnalysisOptions::default() }, lifecircle::progress::SILENT).unwrap();
         for (r, res) in a.residences.iter().enumerate() {
             for c in 0..p.categories.len() {
                 let best = a

@@ -34,14 +34,14 @@ impl Analysis {
                 );
                 let r = Assignment { zone: vec![0; self.residences.len()], overlaps: vec![] };
                 let f = Assignment { zone: vec![0; self.facilities.len()], overlaps: vec![] };
-                ("study_area", None, vec![zone], r, f)
+                (crate::analysis::ZoneKind::StudyArea, None, vec![zone], r, f)
             }
             ZoneSource::Layer(zones) => {
                 let geometries: Vec<_> = zones.iter().map(|z| &z.geometry).collect();
                 let index = ZoneIndex::new(&geometries);
                 let r = index.assign(&self.residences.iter().map(|r| r.lonlat).collect::<Vec<_>>());
                 let f = index.assign(&self.facilities.iter().map(|f| f.lonlat).collect::<Vec<_>>());
-                ("layer", None, zones, r, f)
+                (crate::analysis::ZoneKind::Layer, None, zones, r, f)
             }
             ZoneSource::Grid(cell_m) => {
                 let points: Vec<[f64; 2]> =
@@ -49,7 +49,7 @@ impl Analysis {
                 let (_, zones, mut of) = Grid::build(cell_m, &points, &self.projection);
                 let f = Assignment { zone: of.split_off(self.residences.len()), overlaps: vec![] };
                 let r = Assignment { zone: of, overlaps: vec![] };
-                ("grid", Some(cell_m), zones, r, f)
+                (crate::analysis::ZoneKind::Grid, Some(cell_m), zones, r, f)
             }
         };
         let mut overlaps = std::collections::BTreeMap::new();

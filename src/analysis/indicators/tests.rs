@@ -84,7 +84,7 @@ fn case() -> (Analysis, ZoneReport) {
         facility(&p, "cs2", "community_service", (600.0, 200.0)),
         facility(&p, "eh", "elderly_home", (700.0, 100.0)),
     ];
-    let a = analyze(p, residences, facilities, AnalysisOptions::default()).unwrap();
+    let a = analyze(p, residences, facilities, None, AnalysisOptions::default(), crate::progress::SILENT).unwrap();
     let urban = ZoneAttributes {
         rural: Some(false),
         community_workers: Some(9.0),
@@ -184,7 +184,7 @@ fn not_assessed_never_passes_and_attributes_decide() {
     big.id = "cs3".into();
     big.floor_area_m2 = Some(1200.0);
     facilities.push(big);
-    let b = analyze(a.profile.clone(), a.residences.clone(), facilities, AnalysisOptions::default()).unwrap();
+    let b = analyze(a.profile.clone(), a.residences.clone(), facilities, None, AnalysisOptions::default(), crate::progress::SILENT).unwrap();
     let zones = z.zones.clone();
     let z2 = b.zones(ZoneSource::Layer(zones));
     let v = get(&b, &z2, 1, "rural_centre_area");

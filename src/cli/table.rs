@@ -1,9 +1,11 @@
-//! Plain-text tables for the terminal, aligned with Chinese characters counted as two columns.
+//! Plain-text tables for the terminal (the summary after `analyze`, `standards list` and
+//! `standards show`), aligned with Chinese characters counted as two columns; shares are
+//! fractions in files, percentages here.
 
 use std::fmt::Write as _;
 
-use crate::analysis::Summary;
-use crate::standards::{AppliesTo, Origin, StandardProfile};
+use lifecircle::analysis::Summary;
+use lifecircle::standards::{AppliesTo, Origin, StandardProfile};
 
 /// Display columns that `standards show` wraps its sources and notes at.
 const TEXT_WIDTH: usize = 100;
@@ -98,7 +100,7 @@ fn render_rows(rows: &[Vec<String>]) -> String {
 }
 
 /// The summary as a table for the terminal.
-pub fn summary_table(s: &Summary) -> String {
+pub(crate) fn summary_table(s: &Summary) -> String {
     let mut out = String::new();
     let network = s.network.as_ref();
     match network {
@@ -109,7 +111,10 @@ pub fn summary_table(s: &Summary) -> String {
             let _ = writeln!(
                 out,
                 "standard {} · network distance · judged by {} · walking {} m/s (elderly {} m/s)",
-                s.standard, s.judge, s.speed_m_s, s.elderly_speed_m_s
+                s.standard,
+                s.judge.as_str(),
+                s.speed_m_s,
+                s.elderly_speed_m_s
             );
         }
     }
@@ -182,7 +187,7 @@ pub fn summary_table(s: &Summary) -> String {
 
 /// One line per built-in profile: id, names, the profile it extends and how many zone
 /// indicators it asks for (`standards show ID` prints the sources).
-pub fn profile_list(profiles: &[StandardProfile]) -> String {
+pub(crate) fn profile_list(profiles: &[StandardProfile]) -> String {
     let mut rows = vec![["id", "名称", "name", "extends", "indicators"].map(String::from).to_vec()];
     rows.extend(profiles.iter().map(|p| {
         vec![
@@ -199,7 +204,7 @@ pub fn profile_list(profiles: &[StandardProfile]) -> String {
 }
 
 /// Every tier and category of a profile with its numbers and source.
-pub fn profile_table(p: &StandardProfile) -> String {
+pub(crate) fn profile_table(p: &StandardProfile) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {} / {}", p.id, p.name_zh, p.name_en);
     out.push_str(&wrap("source: ", &p.source, 8));
@@ -312,7 +317,7 @@ fn indicator_section(p: &StandardProfile) -> String {
             let within = r.distance().map_or_else(String::new, |d| format!(" within {d} m"));
             measures.push(format!("with {}{within}", near.join(" or ")));
         }
-        if r.id == crate::standards::IndicatorId::OpenHoursShare {
+        if r.id == lifecircle::standards::IndicatorId::OpenHoursShare {
             measures.push(format!("open ≥ {} h a day", r.hours()));
         }
         if !measures.is_empty() {
@@ -339,7 +344,7 @@ fn indicator_section(p: &StandardProfile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::standards::BUILT_IN;
+    use lifecircle::standards::BUILT_IN;
 
     #[test]
     fn wrap_keeps_every_word_and_the_width() {

@@ -1,0 +1,10 @@
+//! The process's peak memory for the benchmarks and examples that print it (included with
+//! `#[path]`; the command line has its own reader for `--timings`).
+
+/// The process's peak resident memory so far in bytes (Linux `VmHWM`), if known.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
