@@ -12,6 +12,9 @@
 //! This file holds the types (zones, verdicts, the summary block); `measure` computes them.
 
 mod measure;
+mod note;
+
+pub use note::{Denominator, FacilityField, Note};
 
 #[cfg(test)]
 mod tests;
@@ -63,7 +66,7 @@ pub struct IndicatorValue {
     /// The verdict.
     pub status: Status,
     /// Why it is not assessed, or a remark.
-    pub note: Option<String>,
+    pub note: Option<Note>,
     /// Facilities that lacked an attribute the value needs.
     pub missing: usize,
 }

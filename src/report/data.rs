@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use geo::{Geometry, MultiPolygon};
 
 use crate::analysis::Summary;
-use crate::analysis::indicators::{Status, ZoneSummary};
+use crate::analysis::indicators::{Note, Status, ZoneSummary};
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::geojson_read::read_geojson_fields;
@@ -55,8 +55,11 @@ pub struct ZoneIndicator {
     pub target: Option<f64>,
     /// pass, fail or not_assessed.
     pub status: Status,
-    /// Why not assessed.
-    pub note: Option<String>,
+    /// Why not assessed: the note read back from its code and parameters (zones layers written
+    /// since the notes have codes)...
+    pub note: Option<Note>,
+    /// ...or, from an older zones layer, its English sentence.
+    pub note_text: Option<String>,
 }
 
 /// A zone with its indicators, in the order of [`ZoneSummary::indicators`].
@@ -246,17 +249,22 @@ fn read_zones(path: &Path, zones: &ZoneSummary) -> Result<Vec<ZoneShape>> {
     let ids: Vec<&str> = zones.indicators.iter().map(|i| i.id.as_str()).collect();
     let keep = |n: &str| {
         matches!(n, "id" | "name")
-            || ids
-                .iter()
-                .any(|id| n.strip_prefix(id).is_some_and(|rest| matches!(rest, "" | "_target" | "_status" | "_note")))
+            || ids.iter().any(|id| {
+                n.strip_prefix(id).is_some_and(|rest| {
+                    matches!(rest, "" | "_target" | "_status" | "_note" | "_note_code" | "_note_args")
+                })
+            })
     };
     let mut layer = read_layer_fields(path, &keep)?;
     let (id_col, name_col) = (layer.column("id"), layer.column("name"));
     let mut out = Vec::with_capacity(layer.features.len());
     // Per indicator: its value, target, status and note columns.
-    let columns: Vec<[Option<usize>; 4]> = ids
+    let columns: Vec<[Option<usize>; 6]> = ids
         .iter()
-        .map(|ind| ["", "_target", "_status", "_note"].map(|suffix| layer.column(&format!("{ind}{suffix}"))))
+        .map(|ind| {
+            ["", "_target", "_status", "_note", "_note_code", "_note_args"]
+                .map(|suffix| layer.column(&format!("{ind}{suffix}")))
+        })
         .collect();
     let crs = effective_crs(&layer, None);
     for f in &mut layer.features {
@@ -264,7 +272,7 @@ fn read_zones(path: &Path, zones: &ZoneSummary) -> Result<Vec<ZoneShape>> {
         let at = || Location::file(path).feature(f.index, Some(&id));
         let shape = multipolygon(wgs84_geometry(&crs, f.geometry.take(), LayerRole::Zones, &at)?, &at)?;
         let mut indicators = Vec::with_capacity(ids.len());
-        for (ind, [value, target, status, note]) in ids.iter().zip(&columns) {
+        for (ind, [value, target, status, note, code, args]) in ids.iter().zip(&columns) {
             indicators.push(ZoneIndicator {
                 value: number(f, *value, &at, ind)?,
                 target: number(f, *target, &at, &format!("{ind}_target"))?,
@@ -273,7 +281,8 @@ fn read_zones(path: &Path, zones: &ZoneSummary) -> Result<Vec<ZoneShape>> {
                     Some("fail") => Status::Fail,
                     _ => Status::NotAssessed,
                 },
-                note: text(f, *note),
+                note: text(f, *code).and_then(|code| Note::from_parts(&code, &text(f, *args)?)),
+                note_text: text(f, *note),
             });
         }
         let verdict = if indicators.iter().any(|i| i.status == Status::Fail) {

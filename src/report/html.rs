@@ -305,6 +305,10 @@ fn indicators_section(out: &mut String, data: &ReportData, lang: Lang) {
         lang.t("verdict"),
         lang.t("source")
     );
+    let category_name = |id: &str| {
+        let found = data.summary.categories.iter().find(|(c, _)| c == id);
+        found.map_or_else(|| id.to_owned(), |(_, c)| lang.pick(&c.name_zh, &c.name_en).to_owned())
+    };
     for z in &data.zones {
         let zone = match &z.name {
             Some(n) if n != &z.id => format!("{} {}", z.id, n),
@@ -321,7 +325,11 @@ fn indicators_section(out: &mut String, data: &ReportData, lang: Lang) {
                 Status::Fail => lang.t("fail"),
                 Status::NotAssessed => lang.t("not_assessed"),
             };
-            let note = v.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let note = match (&v.note, &v.note_text) {
+                (Some(n), _) => format!(" ({})", lang.note(n, &category_name)),
+                (None, Some(text)) => format!(" ({text})"),
+                (None, None) => String::new(),
+            };
             let _ = write!(
                 out,
                 "<tr data-zone=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\

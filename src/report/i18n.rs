@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use crate::analysis::indicators::{Denominator, FacilityField, Note};
+use crate::standards::AppliesTo;
+
 /// The language of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
@@ -51,6 +54,53 @@ impl Lang {
         match LABELS.iter().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => self.pick(zh, en),
             None => key,
+        }
+    }
+
+    /// Why an indicator was not assessed, in this language (English: the sentence of
+    /// `<indicator>_note`). `category` names a category id in this language (the profile's
+    /// `name_zh`); Chinese sentences list the subject categories by those names.
+    pub fn note(self, note: &Note, category: &dyn Fn(&str) -> String) -> String {
+        if self == Lang::En {
+            return note.to_string();
+        }
+        let names = |ids: &str| ids.split(", ").map(category).collect::<Vec<_>>().join("、");
+        let field = |f: FacilityField| match f {
+            FacilityField::LandArea => "用地面积（land_area_m2 或面状几何）",
+            FacilityField::FloorArea => "建筑面积（floor_area_m2）",
+            FacilityField::ActivityArea => "活动用房面积（activity_area_m2）",
+            FacilityField::OfficeArea => "办公用房面积（office_area_m2）",
+            FacilityField::VolunteerStation => "志愿服务站信息",
+            FacilityField::HealthFacility => "医疗卫生设施信息",
+            FacilityField::OpenHours => "开放时长（open_hours）",
+        };
+        match note {
+            Note::NotApplicable { applies_to, rural } => {
+                let scope = match applies_to {
+                    AppliesTo::Rural => "农村",
+                    AppliesTo::Urban => "城镇",
+                    AppliesTo::All => "全部",
+                };
+                let kind = if *rural { "农村" } else { "城镇（或未注明）" };
+                format!("仅适用于{scope}区域；本区域为{kind}")
+            }
+            Note::MissingZoneAttribute { attribute } => format!("本区域缺少 {attribute} 属性"),
+            Note::NoDenominator { per } => {
+                let what = match per {
+                    Denominator::Residents => "常住人口",
+                    Denominator::Households => "住户",
+                    Denominator::FacilityFloorArea => "设施建筑面积",
+                };
+                format!("本区域没有{what}")
+            }
+            Note::FacilitiesLackField { missing, count, categories, field: f } => {
+                format!("{count} 处{}设施中有 {missing} 处缺少{}", names(categories), field(*f))
+            }
+            Note::NoFacility { categories } => format!("本区域没有{}设施", names(categories)),
+            Note::BelowHouseholdThreshold { min, households } => {
+                format!("该规则适用于 {min} 户及以上；本区域为 {households} 户")
+            }
+            Note::NoRadius { categories } => format!("{}在本标准中没有服务半径", names(categories)),
         }
     }
 
@@ -294,6 +344,26 @@ mod tests {
         assert_eq!(Lang::En.tier("block"), "Residential block");
         assert_eq!(Lang::En.join(&["a".into(), "b".into(), "c".into()]), "a, b and c");
         assert_eq!(Lang::Zh.join(&["甲".into(), "乙".into()]), "甲和乙");
+    }
+
+    #[test]
+    fn notes_read_in_chinese_with_the_profile_names_and_in_english_as_written() {
+        let note = Note::FacilitiesLackField {
+            missing: 2,
+            count: 3,
+            categories: "community_service, elderly_care".into(),
+            field: FacilityField::FloorArea,
+        };
+        let zh_name = |id: &str| if id == "elderly_care" { "养老服务设施".to_owned() } else { id.to_owned() };
+        assert_eq!(
+            Lang::Zh.note(&note, &zh_name),
+            "3 处community_service、养老服务设施设施中有 2 处缺少建筑面积（floor_area_m2）"
+        );
+        assert_eq!(Lang::En.note(&note, &zh_name), note.to_string());
+        let outside = Note::NotApplicable { applies_to: AppliesTo::Urban, rural: true };
+        assert_eq!(Lang::Zh.note(&outside, &zh_name), "仅适用于城镇区域；本区域为农村");
+        let few = Note::BelowHouseholdThreshold { min: 1000.0, households: 812.5 };
+        assert!(Lang::Zh.note(&few, &zh_name).contains("1000 户"), "{}", Lang::Zh.note(&few, &zh_name));
     }
 
     #[test]

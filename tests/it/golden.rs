@@ -26,10 +26,13 @@ use crate::common::{assert_success, files, lifecircle, repo_path, temp_dir};
 const BLESS: &str = "LIFECIRCLE_BLESS";
 
 /// Every golden case: its folder under `tests/golden/` and the `analyze` arguments it runs with.
-const CASES: [(&str, &[&str]); 3] = [
+const CASES: [(&str, &[&str]); 4] = [
     ("sample", &[]),
     ("sample-zones", &["--zones", "tests/fixtures/helsinki_zones.geojson", "--format", "csv,shp"]),
     ("network", &["--network", "data/network.geojson", "--judge", "minutes"]),
+    // A provincial profile whose zone indicators are mostly not assessed on the sample: every
+    // kind of note (code, arguments, English sentence) is pinned here.
+    ("tianjin-zones", &["--standard", "tianjin-2022", "--zones", "tests/fixtures/helsinki_zones.geojson"]),
 ];
 
 #[test]
@@ -45,6 +48,11 @@ fn sample_with_zones_and_every_format_is_byte_for_byte_the_golden_one() {
 #[test]
 fn network_run_is_byte_for_byte_the_golden_one() {
     golden("network");
+}
+
+#[test]
+fn provincial_profile_with_zone_notes_is_byte_for_byte_the_golden_one() {
+    golden("tianjin-zones");
 }
 
 /// Runs `analyze` with the case's arguments from the repository root (so summary.json names the

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use super::{IndicatorValue, Status, Sum, ZoneReport, ZoneSource, ZoneStats, round4};
+use super::{Denominator, FacilityField, IndicatorValue, Note, Status, Sum, ZoneReport, ZoneSource, ZoneStats, round4};
 use crate::analysis::Analysis;
 use crate::analysis::zones::{Assignment, Grid, NO_ZONE, ZoneIndex, study_area};
 use crate::model::Zone;
@@ -245,7 +245,7 @@ impl Analysis {
     ) -> IndicatorValue {
         let rule = p.rule;
         let rural = zone.attributes.rural == Some(true);
-        let not_assessed = |note: String, missing: usize| IndicatorValue {
+        let not_assessed = |note: Note, missing: usize| IndicatorValue {
             value: None,
             target: Some(rule.target_for(rural)),
             status: Status::NotAssessed,
@@ -258,12 +258,11 @@ impl Analysis {
             AppliesTo::Rural => rural,
         };
         if !applies {
-            let kind = if rural { "rural" } else { "urban (or unspecified)" };
             return IndicatorValue {
                 value: None,
                 target: None,
                 status: Status::NotAssessed,
-                note: Some(format!("applies to {} zones; this zone is {kind}", rule.applies_to.as_str())),
+                note: Some(Note::NotApplicable { applies_to: rule.applies_to, rural }),
                 missing: 0,
             };
         }
@@ -279,42 +278,41 @@ impl Analysis {
         let cats =
             || p.categories.iter().map(|&c| self.profile.categories[c].id.as_str()).collect::<Vec<_>>().join(", ");
         let attribute = |what: &str, v: Option<f64>| -> Result<f64, IndicatorValue> {
-            v.ok_or_else(|| not_assessed(format!("the zone has no {what} attribute"), 0))
+            v.ok_or_else(|| not_assessed(Note::MissingZoneAttribute { attribute: what.to_owned() }, 0))
         };
-        let per = |num: f64, den: f64, den_what: &str| -> Result<f64, IndicatorValue> {
-            if den > 0.0 { Ok(num / den) } else { Err(not_assessed(format!("the zone has no {den_what}"), 0)) }
+        let per = |num: f64, den: f64, per: Denominator| -> Result<f64, IndicatorValue> {
+            if den > 0.0 { Ok(num / den) } else { Err(not_assessed(Note::NoDenominator { per }, 0)) }
         };
-        let need_all = |sum: Sum, what: &str| -> Result<Sum, IndicatorValue> {
+        let need_all = |sum: Sum, field: FacilityField| -> Result<Sum, IndicatorValue> {
             if sum.missing > 0 {
-                Err(not_assessed(
-                    format!("{} of {} {} facilities have no {what}", sum.missing, sum.count, cats()),
-                    sum.missing,
-                ))
+                let note =
+                    Note::FacilitiesLackField { missing: sum.missing, count: sum.count, categories: cats(), field };
+                Err(not_assessed(note, sum.missing))
             } else {
                 Ok(sum)
             }
         };
-        let share_of_facilities = |ok: &dyn Fn(usize) -> Option<bool>, what: &str| -> Result<f64, IndicatorValue> {
-            if subject.is_empty() {
-                return Err(not_assessed(format!("the zone has no {} facility", cats()), 0));
-            }
-            let mut yes = 0usize;
-            let mut unknown = 0usize;
-            for &f in &subject {
-                match ok(f) {
-                    Some(true) => yes += 1,
-                    Some(false) => {}
-                    None => unknown += 1,
+        let share_of_facilities =
+            |ok: &dyn Fn(usize) -> Option<bool>, field: FacilityField| -> Result<f64, IndicatorValue> {
+                if subject.is_empty() {
+                    return Err(not_assessed(Note::NoFacility { categories: cats() }, 0));
                 }
-            }
-            if unknown > 0 {
-                return Err(not_assessed(
-                    format!("{unknown} of {} {} facilities have no {what}", subject.len(), cats()),
-                    unknown,
-                ));
-            }
-            Ok(yes as f64 / subject.len() as f64)
-        };
+                let mut yes = 0usize;
+                let mut unknown = 0usize;
+                for &f in &subject {
+                    match ok(f) {
+                        Some(true) => yes += 1,
+                        Some(false) => {}
+                        None => unknown += 1,
+                    }
+                }
+                if unknown > 0 {
+                    let note =
+                        Note::FacilitiesLackField { missing: unknown, count: subject.len(), categories: cats(), field };
+                    return Err(not_assessed(note, unknown));
+                }
+                Ok(yes as f64 / subject.len() as f64)
+            };
         let near_within = |f: usize| -> bool {
             let (Some(tree), Some(d)) = (&p.near, rule.distance()) else { return false };
             let xy = self.facilities[f].xy;
@@ -324,78 +322,79 @@ impl Analysis {
         let attrs = &zone.attributes;
         let value: Result<f64, IndicatorValue> = (|| match rule.id {
             IndicatorId::ElderlyLandPerCapita => {
-                let land = need_all(sum(&|f| fac(f).land_area_m2), "land area (land_area_m2 or a polygon)")?;
-                per(land.total, s.population, "residents")
+                let land = need_all(sum(&|f| fac(f).land_area_m2), FacilityField::LandArea)?;
+                per(land.total, s.population, Denominator::Residents)
             }
             IndicatorId::ServiceAreaPer100Households => {
-                let floor = need_all(sum(&|f| fac(f).floor_area_m2), "floor area (floor_area_m2)")?;
-                Ok(per(floor.total, s.households, "households")? * 100.0)
+                let floor = need_all(sum(&|f| fac(f).floor_area_m2), FacilityField::FloorArea)?;
+                Ok(per(floor.total, s.households, Denominator::Households)? * 100.0)
             }
             IndicatorId::ServiceAreaTotal | IndicatorId::VillageServiceArea => {
-                Ok(need_all(sum(&|f| fac(f).floor_area_m2), "floor area (floor_area_m2)")?.total)
+                Ok(need_all(sum(&|f| fac(f).floor_area_m2), FacilityField::FloorArea)?.total)
             }
             IndicatorId::ActivityShare | IndicatorId::OfficeShare => {
                 if subject.is_empty() {
-                    return Err(not_assessed(format!("the zone has no {} facility", cats()), 0));
+                    return Err(not_assessed(Note::NoFacility { categories: cats() }, 0));
                 }
-                let floor = need_all(sum(&|f| fac(f).floor_area_m2), "floor area (floor_area_m2)")?;
+                let floor = need_all(sum(&|f| fac(f).floor_area_m2), FacilityField::FloorArea)?;
                 let part = if rule.id == IndicatorId::ActivityShare {
-                    need_all(sum(&|f| fac(f).activity_area_m2), "activity area (activity_area_m2)")?
+                    need_all(sum(&|f| fac(f).activity_area_m2), FacilityField::ActivityArea)?
                 } else {
-                    need_all(sum(&|f| fac(f).office_area_m2), "office area (office_area_m2)")?
+                    need_all(sum(&|f| fac(f).office_area_m2), FacilityField::OfficeArea)?
                 };
-                per(part.total, floor.total, "facility floor area")
+                per(part.total, floor.total, Denominator::FacilityFloorArea)
             }
             IndicatorId::WorkersPer10k => {
-                Ok(per(attribute("community_workers", attrs.community_workers)?, s.population, "residents")? * 1e4)
+                Ok(per(attribute("community_workers", attrs.community_workers)?, s.population, Denominator::Residents)?
+                    * 1e4)
             }
             IndicatorId::SocialOrgsPerCommunity => {
                 let min = if rural { rule.min_households_rural } else { rule.min_households };
                 if let Some(min) = min
                     && s.households < min
                 {
-                    return Err(not_assessed(
-                        format!("the rule applies from {min} households; the zone has {}", s.households),
-                        0,
-                    ));
+                    return Err(not_assessed(Note::BelowHouseholdThreshold { min, households: s.households }, 0));
                 }
                 attribute("social_orgs", attrs.social_orgs)
             }
             IndicatorId::SocialWorkersPerCommunity => attribute("social_workers", attrs.social_workers),
-            IndicatorId::RegisteredVolunteersShare => {
-                per(attribute("registered_volunteers", attrs.registered_volunteers)?, s.population, "residents")
-            }
+            IndicatorId::RegisteredVolunteersShare => per(
+                attribute("registered_volunteers", attrs.registered_volunteers)?,
+                s.population,
+                Denominator::Residents,
+            ),
             IndicatorId::VolunteerStationShare => share_of_facilities(
                 &|f| Some(fac(f).volunteer_station == Some(true) || near_within(f)),
-                "volunteer station information",
+                FacilityField::VolunteerStation,
             ),
             IndicatorId::ElderlyHealthAdjacency => {
-                share_of_facilities(&|f| Some(near_within(f)), "health facility information")
+                share_of_facilities(&|f| Some(near_within(f)), FacilityField::HealthFacility)
             }
             IndicatorId::MarketCoverage | IndicatorId::ElderlyCircle1n => {
                 if p.radii.iter().all(Option::is_none) {
-                    return Err(not_assessed(format!("{} has no radius in this profile", cats()), 0));
+                    return Err(not_assessed(Note::NoRadius { categories: cats() }, 0));
                 }
-                per(reached_households, s.households, "households")
+                per(reached_households, s.households, Denominator::Households)
             }
             IndicatorId::OpenHoursShare => {
                 let hours = rule.hours();
-                share_of_facilities(&|f| fac(f).open_hours.or(attrs.open_hours).map(|h| h >= hours), "open_hours")
+                share_of_facilities(
+                    &|f| fac(f).open_hours.or(attrs.open_hours).map(|h| h >= hours),
+                    FacilityField::OpenHours,
+                )
             }
             IndicatorId::FacilityCoverage => Ok(if subject.is_empty() { 0.0 } else { 1.0 }),
             IndicatorId::RuralCentreArea => {
                 let floor = sum(&|f| fac(f).floor_area_m2);
                 // An unknown floor area could be the centre's only when the known ones miss the target.
                 if floor.missing > 0 && !rule.comparison.passes(floor.max, rule.target_for(rural)) {
-                    return Err(not_assessed(
-                        format!(
-                            "{} of {} {} facilities have no floor area (floor_area_m2)",
-                            floor.missing,
-                            floor.count,
-                            cats()
-                        ),
-                        floor.missing,
-                    ));
+                    let note = Note::FacilitiesLackField {
+                        missing: floor.missing,
+                        count: floor.count,
+                        categories: cats(),
+                        field: FacilityField::FloorArea,
+                    };
+                    return Err(not_assessed(note, floor.missing));
                 }
                 Ok(floor.max)
             }

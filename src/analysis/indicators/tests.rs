@@ -158,9 +158,12 @@ fn every_indicator_on_a_hand_made_case() {
     }
     let e = get(&a, &z, 1, "elderly_land_per_capita");
     assert_eq!(e.missing, 1);
-    assert!(e.note.as_deref().unwrap().contains("land area"), "{e:?}");
+    assert!(e.note.as_ref().unwrap().to_string().contains("land area"), "{e:?}");
+    assert_eq!(e.note.as_ref().unwrap().code(), "facilities_lack_field");
     assert_eq!(get(&a, &z, 1, "facility_coverage").target, Some(0.8), "rural target");
-    assert!(get(&a, &z, 1, "workers_per_10k").note.as_deref().unwrap().contains("urban"));
+    let urban_only = get(&a, &z, 1, "workers_per_10k").note.clone().unwrap();
+    assert!(urban_only.to_string().contains("urban"));
+    assert_eq!(urban_only.code(), "not_applicable");
     let s = z.summary(&a);
     assert_eq!((s.residences_unassigned, s.unassigned_residence_ids.clone()), (1, vec!["outside".to_owned()]));
     let land = &s.indicators[0];
@@ -184,7 +187,15 @@ fn not_assessed_never_passes_and_attributes_decide() {
     big.id = "cs3".into();
     big.floor_area_m2 = Some(1200.0);
     facilities.push(big);
-    let b = analyze(a.profile.clone(), a.residences.clone(), facilities, None, AnalysisOptions::default(), crate::progress::SILENT).unwrap();
+    let b = analyze(
+        a.profile.clone(),
+        a.residences.clone(),
+        facilities,
+        None,
+        AnalysisOptions::default(),
+        crate::progress::SILENT,
+    )
+    .unwrap();
     let zones = z.zones.clone();
     let z2 = b.zones(ZoneSource::Layer(zones));
     let v = get(&b, &z2, 1, "rural_centre_area");

@@ -163,8 +163,10 @@ fn counts_missing(id: IndicatorId) -> bool {
 
 /// The zones layer: one row per zone with its households, coverage shares per category,
 /// complete shares and, per indicator of the profile, `<id>`, `<id>_target`, `<id>_status`,
-/// `<id>_note` (and `<id>_missing` for values summed from facility attributes). GeoJSON and
-/// CSV only (the CSV point is the zone's interior point).
+/// `<id>_note` (in English), `<id>_note_code` and `<id>_note_args` (the same note as a code and
+/// its parameters as a JSON object, see [`crate::analysis::indicators::Note`]), and `<id>_missing`
+/// for values summed from facility attributes. GeoJSON and CSV only (the CSV point is the
+/// zone's interior point).
 pub fn zone_table<'a>(a: &'a Analysis, z: &'a ZoneReport) -> Table<'a> {
     const SHARE: FieldKind = FieldKind::Number { decimals: 4 };
     let p = &a.profile;
@@ -192,6 +194,8 @@ pub fn zone_table<'a>(a: &'a Analysis, z: &'a ZoneReport) -> Table<'a> {
         columns.push(col(format!("{id}_target"), format!("{id}_t"), SHARE));
         columns.push(col(format!("{id}_status"), format!("{id}_s"), TEXT));
         columns.push(col(format!("{id}_note"), format!("{id}_n"), TEXT));
+        columns.push(col(format!("{id}_note_code"), format!("{id}_c"), TEXT));
+        columns.push(col(format!("{id}_note_args"), format!("{id}_a"), TEXT));
         if counts_missing(r.id) {
             columns.push(col(format!("{id}_missing"), format!("{id}_m"), NUM0));
         }
@@ -231,7 +235,9 @@ pub fn zone_table<'a>(a: &'a Analysis, z: &'a ZoneReport) -> Table<'a> {
             out.push(opt_num(v.value));
             out.push(opt_num(v.target));
             out.push(Cell::Str(v.status.as_str()));
-            out.push(v.note.as_deref().map_or(Cell::Null, Cell::Str));
+            out.push(v.note.as_ref().map_or(Cell::Null, |n| Cell::Owned(n.to_string())));
+            out.push(v.note.as_ref().map_or(Cell::Null, |n| Cell::Str(n.code())));
+            out.push(v.note.as_ref().map_or(Cell::Null, |n| Cell::Owned(n.args_json())));
             if counts_missing(r.id) {
                 out.push(Cell::Number(v.missing as f64));
             }
