@@ -58,6 +58,7 @@ pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod geom;
 pub mod index;
 pub mod io;
 pub mod job;
