@@ -128,7 +128,6 @@ mod tests {
 
     #[test]
     fn block_and_single_answers_equal_brute_force_with_canonical_ties() {
-        pub use crate::geom::hilbert::hilbert_order;
         use crate::model::Facility;
         use geo::{Geometry, Point};
         let p = StandardProfile::built_in("gb50180-2018").unwrap();
