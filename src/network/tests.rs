@@ -270,11 +270,8 @@ fn build_and_queries_do_not_depend_on_threads() {
     // A jittered 150 × 150 grid of 2-vertex segments (several merge chunks), some one-way,
     // with some ends moved by less than the tolerance (crowded cells).
     let n = 150usize;
-    let mut state = 7u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = crate::fixtures::SplitMix64::new(7);
+    let mut next = move || rng.uniform();
     let node = |i: usize, j: usize| [i as f64 * 20.0 + (i * 7 % 5) as f64, j as f64 * 20.0 + (j * 3 % 7) as f64];
     let mut lines = Vec::new();
     let mut dirs = Vec::new();

@@ -1,4 +1,5 @@
 use super::*;
+use crate::fixtures::SplitMix64;
 use geo::{Area, BoundingRect, Validation};
 
 const C: f64 = 100.0;
@@ -148,23 +149,12 @@ fn hexagons_have_the_cell_area_and_six_edge_neighbours() {
     assert_eq!(Grid::new(C, CellShape::Square).id(CellKey(12, -3)), "r12c-3");
 }
 
-/// A small seeded generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[test]
 fn a_hexagon_holds_the_points_nearest_its_centre() {
     let g = Grid::new(C, CellShape::Hex);
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::new(7);
     for _ in 0..20_000 {
-        let p = [(rng.next() - 0.5) * 4000.0, (rng.next() - 0.5) * 4000.0];
+        let p = [(rng.uniform() - 0.5) * 4000.0, (rng.uniform() - 0.5) * 4000.0];
         let k = g.key_of(p).unwrap();
         let d = |k: CellKey| {
             let c = g.centre(k);
@@ -188,11 +178,11 @@ fn a_hexagon_holds_the_points_nearest_its_centre() {
 fn cell_and_area_sums_match_a_brute_force_sum_over_residences() {
     for shape in [CellShape::Square, CellShape::Hex] {
         let g = Grid::new(C, shape);
-        let mut rng = Rng(42);
+        let mut rng = SplitMix64::new(42);
         let n = 5_000;
         let points: Vec<[f64; 2]> =
-            (0..n).map(|_| [(rng.next() - 0.5) * 3000.0, (rng.next() - 0.5) * 3000.0]).collect();
-        let hh: Vec<f64> = (0..n).map(|_| (rng.next() * 50.0).floor()).collect();
+            (0..n).map(|_| [(rng.uniform() - 0.5) * 3000.0, (rng.uniform() - 0.5) * 3000.0]).collect();
+        let hh: Vec<f64> = (0..n).map(|_| (rng.uniform() * 50.0).floor()).collect();
         // Two categories: uncovered west of x = 200 m, and nowhere.
         let uncovered = |r: usize, j: usize| j == 0 && points[r][0] < 200.0;
         let cells = bin_with(&g, &points, 2, |r| (hh[r], hh[r] * 2.5), uncovered).unwrap();
@@ -247,11 +237,11 @@ fn analysis_gaps_match_covered_residence_by_residence() {
     use crate::standards::StandardProfile;
     let p = StandardProfile::built_in("gb50180-2018").unwrap();
     let at = |dx: f64, dy: f64| [116.4 + dx / 85_000.0, 39.9 + dy / 111_000.0];
-    let mut rng = Rng(3);
+    let mut rng = SplitMix64::new(3);
     let residences: Vec<Residence> = (0..3000)
         .map(|i| {
-            let lonlat = at((rng.next() - 0.5) * 6000.0, (rng.next() - 0.5) * 6000.0);
-            let households = 1.0 + (rng.next() * 90.0).floor();
+            let lonlat = at((rng.uniform() - 0.5) * 6000.0, (rng.uniform() - 0.5) * 6000.0);
+            let households = 1.0 + (rng.uniform() * 90.0).floor();
             Residence::point(format!("r{i}"), households, households * 2.62, lonlat)
         })
         .collect();
@@ -259,7 +249,7 @@ fn analysis_gaps_match_covered_residence_by_residence() {
         .iter()
         .enumerate()
         .map(|(i, cat)| {
-            let lonlat = at((rng.next() - 0.5) * 6000.0, (rng.next() - 0.5) * 6000.0);
+            let lonlat = at((rng.uniform() - 0.5) * 6000.0, (rng.uniform() - 0.5) * 6000.0);
             Facility::point(format!("f{i}"), p.index_of(cat).unwrap(), lonlat)
         })
         .collect();

@@ -212,11 +212,8 @@ fn dissolve_of_overlapping_catchments_equals_catchment_of_all_parts() {
 #[test]
 fn huge_input_does_not_panic() {
     // 20,000 random-ish segments, many crossing, some tiny.
-    let mut s: u64 = 7;
-    let mut next = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = crate::fixtures::SplitMix64::new(7);
+    let mut next = move || rng.uniform();
     let parts: Vec<[[f64; 2]; 2]> = (0..20_000)
         .map(|_| {
             let a = [next() * 3000.0, next() * 3000.0];
