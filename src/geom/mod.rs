@@ -2,3 +2,4 @@
 //! point-in-ring test of the crate.
 
 pub mod hilbert;
+pub mod ring;

@@ -2,10 +2,11 @@
 //! chained into simple rings (rightmost turn at a corner touch), holes given to the smallest
 //! shell holding them.
 
-use geo::{LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 use super::CellKey;
 use super::grid::{Grid, Vertex};
+use crate::geom::ring::ring_position;
 /// The exact union of `keys` (edge-connected or not): shared edges cancelled, the rest chained
 /// into rings, holes assigned to the smallest shell holding them.
 pub(super) fn outline(grid: &Grid, keys: impl Iterator<Item = CellKey>) -> MultiPolygon<f64> {
@@ -135,22 +136,10 @@ pub(super) fn doubled_area(ring: &[Vertex]) -> i128 {
     s
 }
 
-/// Whether `p` (in doubled lattice coordinates) lies inside `ring` (crossing number); `p` is
-/// never on the ring.
-pub(super) fn contains_doubled(ring: &[Vertex], p: Vertex) -> bool {
-    let (px, py) = (i128::from(p[0]), i128::from(p[1]));
-    let mut inside = false;
-    for (i, a) in ring.iter().enumerate() {
-        let b = ring[(i + 1) % ring.len()];
-        let (ax, ay, bx, by) = (2 * i128::from(a[0]), 2 * i128::from(a[1]), 2 * i128::from(b[0]), 2 * i128::from(b[1]));
-        if (ay > py) != (by > py) {
-            // x of the crossing = ax + (py − ay)(bx − ax)/(by − ay); compare without dividing.
-            let lhs = (px - ax) * (by - ay);
-            let rhs = (py - ay) * (bx - ax);
-            if (by > ay && lhs < rhs) || (by < ay && lhs > rhs) {
-                inside = !inside;
-            }
-        }
-    }
-    inside
+/// Whether `p` (in doubled lattice coordinates) lies inside `ring` ([`crate::geom::ring`],
+/// exact: lattice coordinates are small integers); `p` is never on the ring.
+fn contains_doubled(ring: &[Vertex], p: Vertex) -> bool {
+    let at = |v: Vertex, k: i64| Coord { x: (k * v[0]) as f64, y: (k * v[1]) as f64 };
+    let doubled: Vec<Coord<f64>> = ring.iter().map(|&v| at(v, 2)).collect();
+    ring_position(&doubled, at(p, 1)) == Some(true)
 }
