@@ -32,8 +32,8 @@ use lifecircle::crs::LocalProjection;
 use lifecircle::model::{Facility, Residence, Zone, ZoneAttributes};
 use lifecircle::standards::StandardProfile;
 
-use support::memory::peak_memory;
 use lifecircle::fixtures::SplitMix64;
+use support::memory::peak_memory;
 use support::{env_usize, median, secs};
 
 const SIDE_M: f64 = 20_000.0;
