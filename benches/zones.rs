@@ -32,24 +32,9 @@ use lifecircle::crs::LocalProjection;
 use lifecircle::model::{Facility, Residence, Zone, ZoneAttributes};
 use lifecircle::standards::StandardProfile;
 
+use lifecircle::fixtures::SplitMix64;
 use support::memory::peak_memory;
 use support::{env_usize, median, secs};
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 const SIDE_M: f64 = 20_000.0;
 const COLS: usize = 40;
@@ -59,9 +44,9 @@ const ROWS: usize = 25;
 fn corner(i: usize, j: usize) -> (f64, f64) {
     let (w, h) = (SIDE_M / COLS as f64, SIDE_M / ROWS as f64);
     let inner = |k: usize, n: usize| k > 0 && k < n;
-    let mut r = Rng((i * 1000 + j) as u64 + 17);
-    let jx = if inner(i, COLS) { (r.unit() - 0.5) * 0.4 * w } else { 0.0 };
-    let jy = if inner(j, ROWS) { (r.unit() - 0.5) * 0.4 * h } else { 0.0 };
+    let mut r = SplitMix64((i * 1000 + j) as u64 + 17);
+    let jx = if inner(i, COLS) { (r.uniform() - 0.5) * 0.4 * w } else { 0.0 };
+    let jy = if inner(j, ROWS) { (r.uniform() - 0.5) * 0.4 * h } else { 0.0 };
     (i as f64 * w + jx, j as f64 * h + jy)
 }
 
@@ -70,12 +55,12 @@ fn edge(a: (usize, usize), b: (usize, usize)) -> Vec<(f64, f64)> {
     let (lo, hi, reversed) = if a <= b { (a, b, false) } else { (b, a, true) };
     let (p, q) = (corner(lo.0, lo.1), corner(hi.0, hi.1));
     let on_border = (lo.0 == hi.0 && (lo.0 == 0 || lo.0 == COLS)) || (lo.1 == hi.1 && (lo.1 == 0 || lo.1 == ROWS));
-    let mut r = Rng((lo.0 * 7919 + lo.1 * 104_729 + hi.0 * 31 + hi.1) as u64);
+    let mut r = SplitMix64((lo.0 * 7919 + lo.1 * 104_729 + hi.0 * 31 + hi.1) as u64);
     let (dx, dy) = (q.0 - p.0, q.1 - p.1);
     let mut pts: Vec<(f64, f64)> = (0..17)
         .map(|k| {
             let t = k as f64 / 17.0;
-            let off = if k == 0 || on_border { 0.0 } else { (r.unit() - 0.5) * 0.04 };
+            let off = if k == 0 || on_border { 0.0 } else { (r.uniform() - 0.5) * 0.04 };
             (p.0 + t * dx - off * dy, p.1 + t * dy + off * dx)
         })
         .collect();
@@ -113,15 +98,15 @@ fn zones(proj: &LocalProjection) -> Vec<Zone> {
 }
 
 fn city(n: usize, profile: &StandardProfile, proj: &LocalProjection) -> (Vec<Residence>, Vec<Facility>) {
-    let mut rng = Rng(42);
-    let centres: Vec<(f64, f64)> = (0..400).map(|_| (rng.unit() * SIDE_M, rng.unit() * SIDE_M)).collect();
+    let mut rng = SplitMix64(42);
+    let centres: Vec<(f64, f64)> = (0..400).map(|_| (rng.uniform() * SIDE_M, rng.uniform() * SIDE_M)).collect();
     let inside = |v: f64| v.clamp(1.0, SIDE_M - 1.0);
     let mut residences = Vec::with_capacity(n);
     for k in 0..n {
-        let c = centres[(rng.next() % 400) as usize];
-        let (a, d) = (rng.unit() * std::f64::consts::TAU, rng.unit().sqrt() * 900.0);
+        let c = centres[(rng.next_u64() % 400) as usize];
+        let (a, d) = (rng.uniform() * std::f64::consts::TAU, rng.uniform().sqrt() * 900.0);
         let (lon, lat) = proj.inverse(inside(c.0 + d * a.cos()), inside(c.1 + d * a.sin()));
-        let households = 1.0 + (rng.next() % 60) as f64;
+        let households = 1.0 + (rng.next_u64() % 60) as f64;
         residences.push(Residence {
             id: format!("r{k}"),
             households,
@@ -146,20 +131,20 @@ fn city(n: usize, profile: &StandardProfile, proj: &LocalProjection) -> (Vec<Res
     for (cat, count) in plan {
         let category = profile.index_of(cat).expect("category of the base profile");
         for _ in 0..count {
-            let c = centres[(rng.next() % 400) as usize];
-            let (a, d) = (rng.unit() * std::f64::consts::TAU, rng.unit().sqrt() * 1200.0);
+            let c = centres[(rng.next_u64() % 400) as usize];
+            let (a, d) = (rng.uniform() * std::f64::consts::TAU, rng.uniform().sqrt() * 1200.0);
             let (lon, lat) = proj.inverse(inside(c.0 + d * a.cos()), inside(c.1 + d * a.sin()));
-            let floor = 200.0 + rng.unit() * 1000.0;
+            let floor = 200.0 + rng.uniform() * 1000.0;
             facilities.push(Facility {
                 id: format!("f{}", facilities.len()),
                 category,
                 name: None,
                 capacity: None,
-                land_area_m2: Some(100.0 + rng.unit() * 2000.0),
+                land_area_m2: Some(100.0 + rng.uniform() * 2000.0),
                 floor_area_m2: Some(floor),
-                activity_area_m2: Some(floor * (0.4 + rng.unit() * 0.4)),
+                activity_area_m2: Some(floor * (0.4 + rng.uniform() * 0.4)),
                 office_area_m2: Some(floor * 0.2),
-                open_hours: Some(4.0 + (rng.next() % 12) as f64),
+                open_hours: Some(4.0 + (rng.next_u64() % 12) as f64),
                 volunteer_station: None,
                 geometry: Geometry::Point(Point::new(lon, lat)),
                 lonlat: [lon, lat],

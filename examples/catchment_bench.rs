@@ -41,31 +41,9 @@
 use std::time::{Duration, Instant};
 
 use geo::{Area, Buffer, Line, LineString, MultiLineString, MultiPolygon, Validation, unary_union};
+use lifecircle::fixtures::SplitMix64 as Rng;
 use lifecircle::network::catchment::{catchment_polygon, dissolve};
 use rayon::prelude::*;
-
-/// SplitMix64 (Steele, Lea & Flood, 2014): small and good enough for a benchmark's input.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in [-a, a).
-    fn sym(&mut self, a: f64) -> f64 {
-        (2.0 * self.uniform() - 1.0) * a
-    }
-}
 
 struct Params {
     facilities: usize,
@@ -113,7 +91,7 @@ fn streets(n: usize, block: f64, rng: &mut Rng) -> Vec<Street> {
     let nodes: Vec<[f64; 2]> = (0..n * n)
         .map(|k| {
             let (i, j) = ((k % n) as f64, (k / n) as f64);
-            [i * block + rng.sym(0.15 * block), j * block + rng.sym(0.15 * block)]
+            [i * block + rng.symmetric(0.15 * block), j * block + rng.symmetric(0.15 * block)]
         })
         .collect();
     let mut out = Vec::with_capacity(2 * n);
@@ -129,7 +107,7 @@ fn streets(n: usize, block: f64, rng: &mut Rng) -> Vec<Street> {
                     let q = *xy.last().unwrap_or(&p);
                     let (dx, dy): (f64, f64) = (p[0] - q[0], p[1] - q[1]);
                     let len = dx.hypot(dy).max(1e-9);
-                    let off = rng.sym(0.05 * block);
+                    let off = rng.symmetric(0.05 * block);
                     xy.push([(p[0] + q[0]) / 2.0 - dy / len * off, (p[1] + q[1]) / 2.0 + dx / len * off]);
                     let (pi, pj) = at(s - 1);
                     ideal.push([(i + pi) as f64 / 2.0, (j + pj) as f64 / 2.0]);

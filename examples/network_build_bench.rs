@@ -31,27 +31,7 @@ use std::time::Instant;
 use lifecircle::network::{DijkstraScratch, Direction, NetworkOptions, Snap, WalkingNetwork};
 use rayon::prelude::*;
 
-/// SplitMix64: a tiny seeded generator, enough for benchmark inputs.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-
-    /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// The SplitMix64 finaliser: a well-mixed hash of `z`.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use lifecircle::fixtures::{SplitMix64, mix};
 
 /// Uniform in [−1, 1) from a hash.
 fn signed_unit(h: u64) -> f64 {

@@ -88,25 +88,8 @@ const STREAM_RESIDENCES: u64 = 0x7265_7369_6465_6e63; // "residenc"
 const STREAM_NETWORK: u64 = 0x6e65_7477_6f72_6b73; // "networks"
 const STREAM_SERVICES: u64 = 0x7365_7276_6963_6573; // "services"
 
-/// SplitMix64: a 64-bit-state generator, used here only to expand a seed into xoshiro state.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator starting from `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+/// SplitMix64 (the shared fixture generator), used here only to expand a seed into xoshiro state.
+pub use lifecircle::fixtures::SplitMix64;
 
 /// xoshiro256**: fast, small, statistically strong; not cryptographic.
 #[derive(Debug, Clone)]

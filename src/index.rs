@@ -9,6 +9,7 @@
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
+pub use crate::geom::hilbert::hilbert_order;
 use crate::model::Facility;
 use crate::standards::StandardProfile;
 
@@ -121,69 +122,9 @@ fn closest<'a>(candidates: impl Iterator<Item = &'a IndexedPoint>, xy: [f64; 2])
     best
 }
 
-/// Returns the indices of `points` in Hilbert-curve order over their bounding box (65,536² grid),
-/// ties broken by index, so that consecutive queries are spatially close.
-pub fn hilbert_order(points: &[[f64; 2]]) -> Vec<u32> {
-    let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    for p in points {
-        for k in 0..2 {
-            min[k] = min[k].min(p[k]);
-            max[k] = max[k].max(p[k]);
-        }
-    }
-    let span = (max[0] - min[0]).max(max[1] - min[1]).max(1e-9);
-    let scale = 65535.0 / span;
-    let mut keyed: Vec<(u64, u32)> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let x = ((p[0] - min[0]) * scale) as u32;
-            let y = ((p[1] - min[1]) * scale) as u32;
-            (hilbert_d(x.min(65535), y.min(65535)), i as u32)
-        })
-        .collect();
-    keyed.sort_unstable();
-    keyed.into_iter().map(|(_, i)| i).collect()
-}
-
-/// Distance along a Hilbert curve of order 16 for grid cell (x, y).
-fn hilbert_d(mut x: u32, mut y: u32) -> u64 {
-    let n: u32 = 1 << 16;
-    let mut d: u64 = 0;
-    let mut s = n / 2;
-    while s > 0 {
-        let rx = u32::from(x & s > 0);
-        let ry = u32::from(y & s > 0);
-        d += u64::from(s) * u64::from(s) * u64::from((3 * rx) ^ ry);
-        if ry == 0 {
-            if rx == 1 {
-                x = n - 1 - x;
-                y = n - 1 - y;
-            }
-            std::mem::swap(&mut x, &mut y);
-        }
-        s /= 2;
-    }
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hilbert_curve_fills_the_origin_block_with_unit_steps() {
-        // The first 4^k cells of the curve fill the 2^k × 2^k block at the origin, each a
-        // grid neighbour of the previous one.
-        let mut cells: Vec<(u64, u32, u32)> =
-            (0..8).flat_map(|x| (0..8).map(move |y| (hilbert_d(x, y), x, y))).collect();
-        cells.sort_unstable();
-        for (k, w) in cells.windows(2).enumerate() {
-            assert_eq!(w[0].0, k as u64);
-            let step = w[0].1.abs_diff(w[1].1) + w[0].2.abs_diff(w[1].2);
-            assert_eq!(step, 1, "{:?} -> {:?}", w[0], w[1]);
-        }
-    }
 
     #[test]
     fn block_and_single_answers_equal_brute_force_with_canonical_ties() {
@@ -236,14 +177,5 @@ mod tests {
         let market = p.index_of("market").unwrap();
         index.nearest_block(market, &queries[..3], &mut candidates, |_, got| assert_eq!(got, None));
         assert_eq!(index.nearest(market, [0.0, 0.0]), None);
-    }
-
-    #[test]
-    fn hilbert_order_is_a_permutation() {
-        let pts: Vec<[f64; 2]> = (0..100).map(|i| [(i % 10) as f64, (i / 10) as f64]).collect();
-        let mut o = hilbert_order(&pts);
-        o.sort_unstable();
-        assert_eq!(o, (0..100).collect::<Vec<u32>>());
-        assert!(hilbert_order(&[]).is_empty());
     }
 }

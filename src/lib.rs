@@ -73,9 +73,13 @@
 pub mod analysis;
 pub mod crs;
 pub mod error;
+#[cfg(any(test, feature = "bench-internals"))]
+#[doc(hidden)]
+pub mod fixtures;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod geom;
 pub mod index;
 pub mod io;
 pub mod job;

@@ -7,7 +7,6 @@
 //! boundary is inside (it belongs to the first such zone in file order); a point strictly inside
 //! two zones goes to the first of them and the pair is reported as overlapping.
 
-use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{BoundingRect, ConvexHull, Coord, Geometry, LineString, MultiPoint, Point, Polygon};
 use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
@@ -123,27 +122,9 @@ impl PreparedPolygon {
         let mut inside = false;
         for &e in &self.band_edges[self.band_start[band] as usize..self.band_start[band + 1] as usize] {
             let [a, b] = self.edges[e as usize];
-            if (a.y > y) != (b.y > y) {
-                // The edge spans the horizontal line through p (half-open in y).
-                match RobustKernel::orient2d(a, b, q) {
-                    Orientation::Collinear => return Location::Boundary,
-                    o => {
-                        // p is left of an upward edge or right of a downward one ⇔ the ray to +x crosses it.
-                        let upward = b.y > a.y;
-                        if (o == Orientation::CounterClockwise) == upward {
-                            inside = !inside;
-                        }
-                    }
-                }
-            } else if (a.y == y || b.y == y)
-                && x >= a.x.min(b.x)
-                && x <= a.x.max(b.x)
-                && y >= a.y.min(b.y)
-                && y <= a.y.max(b.y)
-                && RobustKernel::orient2d(a, b, q) == Orientation::Collinear
-            {
-                // Horizontal edge through p, or p on the edge's end vertex.
-                return Location::Boundary;
+            match crate::geom::ring::edge_crossing(a, b, q) {
+                None => return Location::Boundary,
+                Some(crosses) => inside ^= crosses,
             }
         }
         if inside { Location::Inside } else { Location::Outside }

@@ -17,6 +17,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 
 use super::snap::project_on;
+pub(super) use crate::geom::hilbert::HilbertGrid;
 
 /// Children per tree node.
 const NODE_SIZE: usize = 16;
@@ -35,86 +36,6 @@ pub(super) struct SegmentIndex {
     boxes: Vec<[f64; 4]>,
     /// Where each level starts in `boxes`, and the end of the last (the root) at the end.
     levels: Vec<usize>,
-}
-
-/// Hilbert-curve index of cell (`x`, `y`) on a 65,536 × 65,536 grid (both below 2¹⁶).
-///
-/// The branch-free construction of "rawrunprotected" (public domain), as used by flatbush.
-pub(super) fn hilbert(x: u32, y: u32) -> u32 {
-    let mut a = x ^ y;
-    let mut b = 0xFFFF ^ a;
-    let mut c = 0xFFFF ^ (x | y);
-    let mut d = x & (y ^ 0xFFFF);
-
-    let mut aa = a | (b >> 1);
-    let mut bb = (a >> 1) ^ a;
-    let mut cc = ((c >> 1) ^ (b & (d >> 1))) ^ c;
-    let mut dd = ((a & (c >> 1)) ^ (d >> 1)) ^ d;
-
-    a = aa;
-    b = bb;
-    c = cc;
-    d = dd;
-    aa = (a & (a >> 2)) ^ (b & (b >> 2));
-    bb = (a & (b >> 2)) ^ (b & ((a ^ b) >> 2));
-    cc ^= (a & (c >> 2)) ^ (b & (d >> 2));
-    dd ^= (b & (c >> 2)) ^ ((a ^ b) & (d >> 2));
-
-    a = aa;
-    b = bb;
-    c = cc;
-    d = dd;
-    aa = (a & (a >> 4)) ^ (b & (b >> 4));
-    bb = (a & (b >> 4)) ^ (b & ((a ^ b) >> 4));
-    cc ^= (a & (c >> 4)) ^ (b & (d >> 4));
-    dd ^= (b & (c >> 4)) ^ ((a ^ b) & (d >> 4));
-
-    a = aa;
-    b = bb;
-    c = cc;
-    d = dd;
-    cc ^= (a & (c >> 8)) ^ (b & (d >> 8));
-    dd ^= (b & (c >> 8)) ^ ((a ^ b) & (d >> 8));
-
-    a = cc ^ (cc >> 1);
-    b = dd ^ (dd >> 1);
-
-    let mut i0 = x ^ y;
-    let mut i1 = b | (0xFFFF ^ (i0 | a));
-
-    i0 = spread_bits(i0);
-    i1 = spread_bits(i1);
-    (i1 << 1) | i0
-}
-
-/// Moves bit `k` of a 16-bit value to bit `2k`.
-fn spread_bits(mut v: u32) -> u32 {
-    v = (v | (v << 8)) & 0x00FF_00FF;
-    v = (v | (v << 4)) & 0x0F0F_0F0F;
-    v = (v | (v << 2)) & 0x3333_3333;
-    (v | (v << 1)) & 0x5555_5555
-}
-
-/// Maps points of a bounding box onto the 65,536 × 65,536 Hilbert grid.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct HilbertGrid {
-    min: [f64; 2],
-    scale: [f64; 2],
-}
-
-impl HilbertGrid {
-    /// The grid over the bounding box `[min x, min y, max x, max y]`.
-    pub(super) fn new(bbox: [f64; 4]) -> Self {
-        let scale = |lo: f64, hi: f64| if hi > lo { 65535.0 / (hi - lo) } else { 0.0 };
-        HilbertGrid { min: [bbox[0], bbox[1]], scale: [scale(bbox[0], bbox[2]), scale(bbox[1], bbox[3])] }
-    }
-
-    /// The Hilbert index of point `p` (clamped into the box; `as` maps NaN to 0).
-    #[inline]
-    pub(super) fn key(&self, p: [f64; 2]) -> u32 {
-        let q = |k: usize| (((p[k] - self.min[k]) * self.scale[k]) as u32).min(65535);
-        hilbert(q(0), q(1))
-    }
 }
 
 /// The bounding box `[min x, min y, max x, max y]` of `points` (empty: +∞, +∞, −∞, −∞).

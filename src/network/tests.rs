@@ -202,26 +202,6 @@ fn invalid_options_are_refused() {
     }
 }
 
-#[test]
-fn hilbert_curve_visits_neighbouring_cells_in_turn() {
-    // The curve starts at (0, 0), so its first 4⁸ cells fill the 256 × 256 corner.
-    let mut at: Vec<Option<(u32, u32)>> = vec![None; 1 << 16];
-    for x in 0..256 {
-        for y in 0..256 {
-            let h = spatial::hilbert(x, y) as usize;
-            assert!(at[h].is_none(), "({x}, {y}) and {:?} share {h}", at[h]);
-            at[h] = Some((x, y));
-        }
-    }
-    for w in at.windows(2) {
-        let ((x0, y0), (x1, y1)) = (w[0].unwrap(), w[1].unwrap());
-        assert_eq!(x0.abs_diff(x1) + y0.abs_diff(y1), 1, "{:?} then {:?}", w[0], w[1]);
-    }
-    assert_eq!(spatial::hilbert(0, 0), 0);
-    let corners = [(0, 65535), (65535, 65535), (65535, 0)].map(|(x, y)| spatial::hilbert(x, y));
-    assert!(corners.contains(&(u32::MAX)) && corners.iter().all(|&h| h >= 1 << 30));
-}
-
 /// The merging rule of `graph`'s documentation, run literally: each finite vertex in input
 /// order joins the nearest node within `tol` (ties to the node created first) or creates one.
 /// Returns the nodes and the distinct edges between them.
@@ -290,11 +270,8 @@ fn build_and_queries_do_not_depend_on_threads() {
     // A jittered 150 × 150 grid of 2-vertex segments (several merge chunks), some one-way,
     // with some ends moved by less than the tolerance (crowded cells).
     let n = 150usize;
-    let mut state = 7u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = crate::fixtures::SplitMix64::new(7);
+    let mut next = move || rng.uniform();
     let node = |i: usize, j: usize| [i as f64 * 20.0 + (i * 7 % 5) as f64, j as f64 * 20.0 + (j * 3 % 7) as f64];
     let mut lines = Vec::new();
     let mut dirs = Vec::new();
