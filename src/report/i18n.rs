@@ -65,6 +65,11 @@ impl Lang {
             return note.to_string();
         }
         let names = |ids: &str| ids.split(", ").map(category).collect::<Vec<_>>().join("、");
+        // "社区服务站设施", but not "养老服务设施设施".
+        let facilities = |ids: &str| {
+            let n = names(ids);
+            if n.ends_with("设施") { n } else { n + "设施" }
+        };
         let field = |f: FacilityField| match f {
             FacilityField::LandArea => "用地面积（land_area_m2 或面状几何）",
             FacilityField::FloorArea => "建筑面积（floor_area_m2）",
@@ -94,9 +99,9 @@ impl Lang {
                 format!("本区域没有{what}")
             }
             Note::FacilitiesLackField { missing, count, categories, field: f } => {
-                format!("{count} 处{}设施中有 {missing} 处缺少{}", names(categories), field(*f))
+                format!("{count} 处{}中有 {missing} 处缺少{}", facilities(categories), field(*f))
             }
-            Note::NoFacility { categories } => format!("本区域没有{}设施", names(categories)),
+            Note::NoFacility { categories } => format!("本区域没有{}", facilities(categories)),
             Note::BelowHouseholdThreshold { min, households } => {
                 format!("该规则适用于 {min} 户及以上；本区域为 {households} 户")
             }
@@ -357,7 +362,7 @@ mod tests {
         let zh_name = |id: &str| if id == "elderly_care" { "养老服务设施".to_owned() } else { id.to_owned() };
         assert_eq!(
             Lang::Zh.note(&note, &zh_name),
-            "3 处community_service、养老服务设施设施中有 2 处缺少建筑面积（floor_area_m2）"
+            "3 处community_service、养老服务设施中有 2 处缺少建筑面积（floor_area_m2）"
         );
         assert_eq!(Lang::En.note(&note, &zh_name), note.to_string());
         let outside = Note::NotApplicable { applies_to: AppliesTo::Urban, rural: true };

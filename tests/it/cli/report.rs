@@ -159,3 +159,45 @@ fn report_errors_name_the_file_the_feature_and_the_field() {
     assert!(err.contains("households.geojson") && err.contains("ok_market") && err.contains("feature"), "{err}");
     assert!(!out.join("report.html").exists(), "no report is left behind after an error");
 }
+
+#[test]
+fn zone_notes_are_written_as_codes_and_read_in_the_report_language() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    let o = lifecircle()
+        .args(["analyze", "--report", "-q", "--standard", "tianjin-2022", "--zones"])
+        .arg(fixture("helsinki_zones.geojson"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    // Every note in the zones layer has its code and arguments beside the English sentence.
+    let zones = crate::common::features(&out.join("zones.geojson"));
+    let mut codes = std::collections::BTreeSet::new();
+    for z in &zones {
+        let p = z["properties"].as_object().unwrap();
+        for (k, v) in p.iter().filter(|(k, _)| k.ends_with("_note_code")) {
+            let stem = k.trim_end_matches("_note_code");
+            let (note, args) = (&p[&format!("{stem}_note")], &p[&format!("{stem}_note_args")]);
+            assert_eq!(v.is_null(), note.is_null(), "{k}");
+            assert_eq!(v.is_null(), args.is_null(), "{k}");
+            if let Some(code) = v.as_str() {
+                codes.insert(code.to_owned());
+                let args: serde_json::Value = serde_json::from_str(args.as_str().unwrap()).unwrap();
+                assert!(args.is_object(), "{k}: {args}");
+            }
+        }
+    }
+    assert!(codes.len() >= 4, "{codes:?}");
+    // The Chinese report reads them in Chinese, with the profile's category names.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("本区域缺少 social_orgs 属性"), "no Chinese note");
+    assert!(!html.contains("the zone has no"), "an English note in the Chinese report");
+    assert!(!html.contains("本区域没有community_service设施"), "a category id instead of its name");
+    // The English report rebuilt from the same folder reads the English sentences.
+    let o = lifecircle().args(["report", "-q", "--lang", "en"]).arg(&out).output().unwrap();
+    assert_success(&o);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("the zone has no social_orgs attribute"), "no English note");
+}
