@@ -184,7 +184,15 @@ fn not_assessed_never_passes_and_attributes_decide() {
     big.id = "cs3".into();
     big.floor_area_m2 = Some(1200.0);
     facilities.push(big);
-    let b = analyze(a.profile.clone(), a.residences.clone(), facilities, None, AnalysisOptions::default(), crate::progress::SILENT).unwrap();
+    let b = analyze(
+        a.profile.clone(),
+        a.residences.clone(),
+        facilities,
+        None,
+        AnalysisOptions::default(),
+        crate::progress::SILENT,
+    )
+    .unwrap();
     let zones = z.zones.clone();
     let z2 = b.zones(ZoneSource::Layer(zones));
     let v = get(&b, &z2, 1, "rural_centre_area");
