@@ -39,7 +39,7 @@
 //! draws it as bars on stderr).
 //!
 //! ## Features
-//! - `cli` (default): the `lifecircle` command (implies `osm`).
+//! - `cli` (default): the `lifecircle` command (implies `osm` and `report`).
 //! - `report` (default): report.html, map.svg and map.png (resvg, the embedded CJK font).
 //! - `osm` (default): the OpenStreetMap import ([`osm`]).
 //! - `bench-internals`: doc-hidden engine internals for benches and examples; not an API.
