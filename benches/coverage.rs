@@ -34,13 +34,14 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use lifecircle::analysis::project;
-use lifecircle::index::{FacilityIndex, hilbert_order};
-use lifecircle::io::load::{ResidenceOptions, load_facilities, load_residences};
-use lifecircle::io::{FieldMap, ReadOptions, read_layer};
-use lifecircle::job::Inputs;
-use lifecircle::progress::NoProgress;
-use lifecircle::standards::StandardProfile;
+use lifecircle::Inputs;
+use lifecircle::NoProgress;
+use lifecircle::ResidenceOptions;
+use lifecircle::StandardProfile;
+use lifecircle::internals::project;
+use lifecircle::internals::{FacilityIndex, hilbert_order};
+use lifecircle::internals::{load_facilities, load_residences};
+use lifecircle::{FieldMap, ReadOptions, read_layer};
 use lifecircle::{Job, Result};
 
 use support::memory::peak_memory;
@@ -97,7 +98,7 @@ fn main() -> Result<()> {
         let services = read_layer(&services_path, &read, &NoProgress)?;
         reads.push(t.elapsed());
         let inputs = Inputs { residences, services, network: None, zones: None };
-        let report = Job::new(profile.clone(), &out).run(inputs, lifecircle::progress::SILENT)?;
+        let report = Job::new(profile.clone(), &out).run(inputs, lifecircle::SILENT)?;
         totals.push(t.elapsed());
         for (k, timing) in report.timings.iter().enumerate() {
             if run == 0 {

@@ -40,11 +40,11 @@ mod prepare_sample;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lifecircle::analysis::CatchmentMode;
-use lifecircle::io::{ReadOptions, read_layer};
-use lifecircle::job::Inputs;
-use lifecircle::standards::StandardProfile;
+use lifecircle::CatchmentMode;
+use lifecircle::Inputs;
+use lifecircle::StandardProfile;
 use lifecircle::{Job, Result};
+use lifecircle::{ReadOptions, read_layer};
 
 use support::memory::peak_memory;
 use support::{env_usize, median, secs};
@@ -70,14 +70,14 @@ fn run_case(case: &Case, repeats: usize, catchments: CatchmentMode) -> Result<()
     let mut peak = None;
     for run in 0..repeats {
         let t = Instant::now();
-        let residences = read_layer(&case.residences, &read, &lifecircle::progress::NoProgress)?;
-        let services = read_layer(&case.services, &read, &lifecircle::progress::NoProgress)?;
-        let network = read_layer(&case.network, &read, &lifecircle::progress::NoProgress)?;
+        let residences = read_layer(&case.residences, &read, &lifecircle::NoProgress)?;
+        let services = read_layer(&case.services, &read, &lifecircle::NoProgress)?;
+        let network = read_layer(&case.network, &read, &lifecircle::NoProgress)?;
         let read_time = t.elapsed();
         let mut job = Job::new(case.profile.clone(), &out);
         job.catchments = catchments;
         let inputs = Inputs { residences, services, network: Some(network), zones: None };
-        let report = job.run(inputs, lifecircle::progress::SILENT)?;
+        let report = job.run(inputs, lifecircle::SILENT)?;
         totals.push(t.elapsed());
         let mut timings = vec![("read".to_owned(), read_time)];
         for t in &report.timings {

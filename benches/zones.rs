@@ -24,13 +24,15 @@ use std::time::{Duration, Instant};
 
 use geo::{Geometry, LineString, Point, Polygon};
 
+use lifecircle::AnalysisOptions;
 use lifecircle::Result;
-use lifecircle::analysis::indicators::ZoneSource;
-use lifecircle::analysis::zones::ZoneIndex;
-use lifecircle::analysis::{AnalysisOptions, analyze};
-use lifecircle::crs::LocalProjection;
-use lifecircle::model::{Facility, Residence, Zone, ZoneAttributes};
-use lifecircle::standards::StandardProfile;
+use lifecircle::StandardProfile;
+use lifecircle::internals::LocalProjection;
+use lifecircle::internals::ZoneAttributes;
+use lifecircle::internals::ZoneIndex;
+use lifecircle::internals::ZoneSource;
+use lifecircle::internals::analyze;
+use lifecircle::{Facility, Residence, Zone};
 
 use lifecircle::fixtures::SplitMix64;
 use support::memory::peak_memory;
@@ -185,7 +187,7 @@ fn main() -> Result<()> {
         rayon::current_num_threads()
     );
     let t = Instant::now();
-    let a = analyze(profile, residences, facilities, None, AnalysisOptions::default(), lifecircle::progress::SILENT)?;
+    let a = analyze(profile, residences, facilities, None, AnalysisOptions::default(), lifecircle::SILENT)?;
     println!("analysis (not the target): {}", secs(t.elapsed()));
     let mut whole: Vec<Duration> = Vec::new();
     let mut pip: Vec<Duration> = Vec::new();

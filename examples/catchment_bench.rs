@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use geo::{Area, Buffer, Line, LineString, MultiLineString, MultiPolygon, Validation, unary_union};
 use lifecircle::fixtures::SplitMix64 as Rng;
-use lifecircle::network::catchment::{catchment_polygon, dissolve};
+use lifecircle::internals::{catchment_polygon, dissolve};
 use rayon::prelude::*;
 
 struct Params {
@@ -183,7 +183,7 @@ fn osm_catchments(path: &std::path::Path, p: &Params, rng: &mut Rng) -> Result<V
         .map_err(|e| e.to_string())?;
     let used: BTreeMap<i64, (f64, f64)> =
         ways.iter().flatten().filter_map(|id| coords.get(id).map(|&c| (*id, c))).collect();
-    let proj = lifecircle::crs::LocalProjection::centred_on(used.values().copied()).ok_or("no street nodes")?;
+    let proj = lifecircle::internals::LocalProjection::centred_on(used.values().copied()).ok_or("no street nodes")?;
     let index: BTreeMap<i64, usize> = used.keys().enumerate().map(|(i, &id)| (id, i)).collect();
     let xy: Vec<[f64; 2]> = used.values().map(|&(lon, lat)| proj.forward(lon, lat)).collect();
     let mut adj: Vec<Vec<(usize, f64)>> = vec![Vec::new(); xy.len()];

@@ -21,7 +21,8 @@ use std::collections::BTreeSet;
 use std::error::Error;
 use std::path::PathBuf;
 
-use lifecircle::osm::{Coords, KeepAll, Kind, Osm, read_osm, write_xml};
+use lifecircle::internals::{Coords, Kind};
+use lifecircle::osm::{KeepAll, Osm, read_osm, write_xml};
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], Box<dyn Error>> {
     let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()?;
@@ -91,7 +92,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (Some(input), Some(bbox), Some(out)) = (input, bbox, out) else {
         return Err(usage.into());
     };
-    let osm = read_osm(&input, &KeepAll, &lifecircle::progress::NoProgress)?;
+    let osm = read_osm(&input, &KeepAll, &lifecircle::NoProgress)?;
     let cut = clip(&osm, bbox);
     let mut text = Vec::new();
     write_xml(&cut, "lifecircle cut_fixture", &mut text)?;

@@ -14,9 +14,10 @@
 
 use std::time::{Duration, Instant};
 
-use lifecircle::analysis::{AnalysisOptions, CellShape, analyze};
-use lifecircle::model::{Facility, Residence};
-use lifecircle::standards::StandardProfile;
+use lifecircle::StandardProfile;
+use lifecircle::internals::analyze;
+use lifecircle::{AnalysisOptions, CellShape};
+use lifecircle::{Facility, Residence};
 
 use lifecircle::fixtures::SplitMix64 as Rng;
 
@@ -69,7 +70,7 @@ fn main() -> lifecircle::Result<()> {
         })
         .collect();
     let t = Instant::now();
-    let a = analyze(profile, residences, facilities, None, AnalysisOptions::default(), lifecircle::progress::SILENT)?;
+    let a = analyze(profile, residences, facilities, None, AnalysisOptions::default(), lifecircle::SILENT)?;
     println!(
         "{n} residences × {} categories analysed in {:.2} s",
         a.profile.categories.len(),

@@ -28,7 +28,8 @@
 
 use std::time::Instant;
 
-use lifecircle::network::{DijkstraScratch, Direction, NetworkOptions, Snap, WalkingNetwork};
+use lifecircle::NetworkOptions;
+use lifecircle::internals::{DijkstraScratch, Direction, Snap, WalkingNetwork};
 use rayon::prelude::*;
 
 use lifecircle::fixtures::{SplitMix64, mix};

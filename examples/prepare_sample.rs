@@ -32,9 +32,8 @@ use std::path::{Path, PathBuf};
 
 use geo::{Contains, Coord, GeodesicArea, InteriorPoint, Intersects, MapCoords, MultiPolygon, Point};
 use geojson::{Feature, GeoJson, Geometry, GeometryValue, JsonObject};
-use lifecircle::osm::mapping::isced_levels;
-use lifecircle::osm::residences::{NON_RESIDENTIAL_KEYS, parse_levels};
-use lifecircle::osm::{Broken, Kind, Osm, OsmId, Tags};
+use lifecircle::internals::{Broken, Kind, NON_RESIDENTIAL_KEYS, OsmId, Tags, isced_levels, parse_levels};
+use lifecircle::osm::Osm;
 use serde_json::{Value, json};
 
 /// Any error, boxed.
@@ -111,7 +110,7 @@ const CATEGORIES: [&str; 17] = [
 // ---------------------------------------------------------------------------
 
 fn read_osm(path: &Path) -> BoxResult<Osm> {
-    Ok(lifecircle::osm::read_osm(path, &lifecircle::osm::KeepAll, &lifecircle::progress::NoProgress)?)
+    Ok(lifecircle::osm::read_osm(path, &lifecircle::osm::KeepAll, &lifecircle::NoProgress)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -137,13 +136,13 @@ fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
 
 fn write_collection(path: &Path, name: &str, attribution: &str, features: &[Feature]) -> BoxResult<()> {
     let value = |f: &Feature| serde_json::to_value(f).unwrap_or(Value::Null);
-    Ok(lifecircle::osm::write_feature_collection(
+    Ok(lifecircle::internals::write_feature_collection(
         path,
         name,
         attribution,
         features,
         value,
-        &lifecircle::progress::NoProgress,
+        &lifecircle::NoProgress,
     )?)
 }
 
@@ -155,7 +154,7 @@ const ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.
 Population grid © Helsinki Region Environmental Services HSY, CC BY 4.0";
 
 /// The OpenStreetMap part of [`ATTRIBUTION`] (services and network hold no HSY data).
-const OSM_ATTRIBUTION: &str = lifecircle::osm::ATTRIBUTION;
+const OSM_ATTRIBUTION: &str = lifecircle::internals::ATTRIBUTION;
 
 // ---------------------------------------------------------------------------
 // Residences
@@ -350,7 +349,7 @@ fn build_residences(osm: &Osm, cells: &[Cell]) -> (Vec<Residence>, ResidenceStat
         cells_used += 1;
         let total = (cell.population * 10.0).round() as i64;
         let weights: Vec<f64> = members.iter().map(|&i| residences[i].floor_area_m2).collect();
-        let shares = lifecircle::osm::apportion(total, &weights);
+        let shares = lifecircle::internals::apportion(total, &weights);
         for (&i, tenths) in members.iter().zip(shares) {
             residences[i].population_tenths = tenths;
             residences[i].from_grid = true;
@@ -615,7 +614,7 @@ fn build_network(osm: &Osm) -> (Vec<Feature>, usize) {
     let mut clipped = 0;
     for (&id, way) in &osm.ways {
         // The same rule as `lifecircle import-osm`.
-        let Some(highway) = way.tags.get("highway").filter(|_| lifecircle::osm::network::is_walkable(&way.tags)) else {
+        let Some(highway) = way.tags.get("highway").filter(|_| lifecircle::internals::is_walkable(&way.tags)) else {
             continue;
         };
         let mut runs: Vec<Vec<Vec<f64>>> = vec![Vec::new()];

@@ -5,15 +5,15 @@
 //! 250 m cells, measures the zones and writes the usual outputs to ./quickstart-out), then
 //! prints the households lacking a clinic and a market, and the largest market gap.
 
-use lifecircle::analysis::CellShape;
-use lifecircle::io::read_layer;
-use lifecircle::job::{Inputs, Job};
-use lifecircle::progress::SILENT;
-use lifecircle::standards::StandardProfile;
+use lifecircle::CellShape;
+use lifecircle::SILENT;
+use lifecircle::StandardProfile;
+use lifecircle::read_layer;
+use lifecircle::{Inputs, Job};
 
 fn main() -> Result<(), lifecircle::Error> {
     // 1. read: any of .geojson, .shp, .csv; here the files bundled in data/
-    let opts = lifecircle::io::ReadOptions::default();
+    let opts = lifecircle::ReadOptions::default();
     let inputs = Inputs {
         residences: read_layer("data/residences.geojson".as_ref(), &opts, SILENT)?,
         services: read_layer("data/services.geojson".as_ref(), &opts, SILENT)?,

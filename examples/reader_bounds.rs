@@ -327,12 +327,12 @@ fn child(path: &Path) {
     let start = Instant::now();
     let cpu_start = cpu_seconds().unwrap_or(f64::NAN);
     let outcome = if path.extension().is_some_and(|e| e == "pbf") {
-        match lifecircle::osm::read_pbf(path, &lifecircle::osm::KeepAll, &lifecircle::progress::NoProgress) {
+        match lifecircle::internals::read_pbf(path, &lifecircle::osm::KeepAll, &lifecircle::NoProgress) {
             Ok(osm) => format!("read: {} nodes, {} ways", osm.counts[0], osm.counts[1]),
             Err(e) => format!("error: {e}"),
         }
     } else {
-        match lifecircle::io::shapefile::read_shapefile(path, None) {
+        match lifecircle::internals::read_shapefile(path, None) {
             Ok(layer) => {
                 let parts = layer.features.iter().filter_map(|f| f.geometry.as_ref()).map(parts).sum::<usize>();
                 let problems: Vec<_> = layer.features.iter().filter_map(|f| f.geometry_problem.as_ref()).collect();

@@ -17,7 +17,8 @@ mod memory;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use lifecircle::report::{Lang, MAX_POINTS, ReportOptions, write_report};
+use lifecircle::internals::MAX_POINTS;
+use lifecircle::{Lang, ReportOptions, write_report};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -27,8 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => Lang::Zh,
     };
     let started = Instant::now();
-    let made =
-        write_report(&dir, &ReportOptions { lang, ..ReportOptions::default() }, false, lifecircle::progress::SILENT)?;
+    let made = write_report(&dir, &ReportOptions { lang, ..ReportOptions::default() }, false, lifecircle::SILENT)?;
     let elapsed = started.elapsed().as_secs_f64();
     let size = |name: &str| std::fs::metadata(dir.join(name)).map(|m| m.len()).unwrap_or(0);
     println!("report of {}: {elapsed:.2} s", dir.display());

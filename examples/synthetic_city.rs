@@ -60,7 +60,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use lifecircle::standards::StandardProfile;
+use lifecircle::StandardProfile;
 
 /// Number of Gaussian districts.
 pub const DISTRICTS: usize = 40;

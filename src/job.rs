@@ -30,6 +30,7 @@ use crate::io::output::{ManifestMode, OutputDir};
 use crate::io::write::{Extras, WriteOptions, output_names, write_outputs_into};
 use crate::io::{FieldMap, Layer};
 use crate::progress::{Progress, Step};
+#[cfg(feature = "report")]
 use crate::report::{REPORT_OUTPUTS, ReportOptions, ReportOutput, write_report_into};
 use crate::standards::StandardProfile;
 
@@ -74,6 +75,7 @@ pub struct Job {
     pub out_dir: PathBuf,
     /// Also write the committee report (report.html, map.svg, map.png) with these options, as
     /// part of the same all-or-nothing set of outputs.
+    #[cfg(feature = "report")]
     pub report: Option<ReportOptions>,
     /// Remove the files an earlier run wrote into `out_dir` that this run does not write
     /// (`--clean`; see [`crate::io::output`]).
@@ -130,6 +132,7 @@ pub struct Outcome {
     /// Each step with its wall time and peak memory, for `--timings`.
     pub timings: Vec<StepTiming>,
     /// What the report step made, when [`Job::report`] asked for it.
+    #[cfg(feature = "report")]
     pub report: Option<ReportOutput>,
     /// Files an earlier run left in the output folder that this run did not write.
     pub stale: Vec<PathBuf>,
@@ -219,6 +222,7 @@ impl Job {
             cell_shape: CellShape::default(),
             attribution: Vec::new(),
             out_dir: out_dir.to_path_buf(),
+            #[cfg(feature = "report")]
             report: None,
             clean: false,
             extra_inputs: Vec::new(),
@@ -315,6 +319,7 @@ impl Job {
         let mut out = OutputDir::open(&self.out_dir, "analyze", &input_paths, ManifestMode::Replace)?;
         let with_catchments = inputs.network.is_some() && self.catchments != CatchmentMode::None;
         out.check_names(&output_names(&self.write, with_catchments, true, true))?;
+        #[cfg(feature = "report")]
         if self.report.is_some() {
             out.check_names(&REPORT_OUTPUTS)?;
         }
@@ -383,6 +388,7 @@ impl Job {
         let extras = Extras { catchments: catchments.as_deref(), zones: Some(&zones), gaps: Some(&gaps) };
         write_outputs_into(&analysis, &summary, extras, &mut out, &self.write, progress)?;
         clock.lap("write");
+        #[cfg(feature = "report")]
         let report = match &self.report {
             Some(opts) => {
                 let staged = out.staged().to_path_buf();
@@ -394,6 +400,7 @@ impl Job {
         };
         let done = out.commit(self.clean)?;
         let mut warnings = Vec::new();
+        #[cfg(feature = "report")]
         if let Some(glyphs) = report.as_ref().and_then(|r| r.missing_glyphs.clone()) {
             warnings.push(Warning::MissingGlyphs(glyphs));
         }
@@ -407,6 +414,7 @@ impl Job {
             catchments,
             written: done.written,
             timings: clock.timings,
+            #[cfg(feature = "report")]
             report,
             stale: done.stale,
             removed: done.removed,
@@ -416,6 +424,7 @@ impl Job {
     }
 }
 
+#[cfg(feature = "report")]
 impl ReportOutput {
     /// What a caller should be told about the report: characters map.png draws as boxes, files
     /// of earlier runs left in the folder.

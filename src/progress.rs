@@ -53,6 +53,7 @@ impl<'a> Step<'a> {
     }
 
     /// A step that reports nowhere (for the functions without a progress argument).
+    #[cfg(any(test, feature = "report"))]
     pub(crate) fn none() -> Step<'static> {
         Step::begin(&NoProgress, "", None)
     }
@@ -319,6 +320,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "osm")]
     fn osm_imports_report_every_pass_over_the_whole_file() {
         for file in ["data/source/Helsinki.osm.pbf", "tests/fixtures/helsinki-kamppi.osm"] {
             let r = Recorder::default();

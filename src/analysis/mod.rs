@@ -32,9 +32,7 @@ pub use catchments::{Catchment, CatchmentMode};
 pub use fca::ElderlyLandAccess;
 pub use gaps::{CellShape, GapArea, GapCell, Gaps, GapsSummary};
 pub use network::{NetworkAnalysis, NetworkCoverage};
-pub use summary::{
-    CategorySummary, ELDERLY_LAND_METHOD, ElderlyLandSummary, InputSummary, NetworkSummary, Summary, SummaryParts,
-};
+pub use summary::{CategorySummary, ElderlyLandSummary, InputSummary, NetworkSummary, Summary, SummaryParts};
 pub use zones::ZoneKind;
 
 /// What coverage is judged by.

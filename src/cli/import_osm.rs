@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use lifecircle::io::output::{ManifestMode, OutputDir};
-use lifecircle::io::{Layer, ReadOptions, read_layer};
-use lifecircle::osm::residences::{DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD};
-use lifecircle::osm::{DEFAULT_ADMIN_LEVEL, HouseholdModel, ImportOptions, Mapping, import_osm};
-use lifecircle::progress::Step;
+use lifecircle::osm::{
+    DEFAULT_ADMIN_LEVEL, DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD, HouseholdModel,
+    ImportOptions, Mapping, import_osm,
+};
+use lifecircle::{Layer, ManifestMode, OutputDir, ReadOptions, Step, read_layer};
 
 use super::progress::Bars;
 
@@ -64,7 +64,7 @@ pub struct ImportOsmArgs {
 /// Runs `import-osm`.
 pub fn import_osm_command(args: ImportOsmArgs) -> Result<ExitCode> {
     let Some(pbf) = args.pbf.as_deref().filter(|_| !args.print_mapping) else {
-        print!("{}", lifecircle::osm::mapping::BUILT_IN_MAPPING);
+        print!("{}", lifecircle::osm::BUILT_IN_MAPPING);
         return Ok(ExitCode::SUCCESS);
     };
     if args.default_levels == 0 {

@@ -12,16 +12,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use lifecircle::analysis::{CatchmentMode, CellShape, DistanceModel, Judge};
-use lifecircle::crs::Crs;
-use lifecircle::io::load::ResidenceOptions;
-use lifecircle::io::write::{OutputFormat, WriteOptions};
-use lifecircle::io::{FieldMap, ReadOptions, parse_encoding, read_layer};
-use lifecircle::job::{Inputs, NetworkSource, network_source, osm_zones_apply};
-use lifecircle::network::NetworkOptions;
-use lifecircle::report::{Lang, ReportOptions, parse_map_size, write_report};
 use lifecircle::standards::{BUILT_IN, DEFAULT_PROFILE, StandardProfile};
-use lifecircle::{Job, Warning, sample};
+use lifecircle::{
+    CatchmentMode, CellShape, Crs, DistanceModel, FieldMap, Inputs, Job, Judge, NetworkOptions, NetworkSource,
+    OutputFormat, ReadOptions, ResidenceOptions, Warning, WriteOptions, network_source, osm_zones_apply,
+    parse_encoding, read_layer, sample,
+};
+use lifecircle::{Lang, ReportOptions, parse_map_size, write_report};
 
 /// 15-minute community life-circle planning: walking coverage of everyday services for every household.
 #[derive(Parser, Debug)]
@@ -147,10 +144,10 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "M", default_value_t = 200.0)]
     max_snap: f64,
     /// Walking speed, m/s (walk_min_ fields, --judge minutes).
-    #[arg(long, value_name = "M/S", default_value_t = lifecircle::analysis::DEFAULT_SPEED_M_S)]
+    #[arg(long, value_name = "M/S", default_value_t = lifecircle::DEFAULT_SPEED_M_S)]
     speed: f64,
     /// Walking speed of the elderly, m/s (categories whose cohort is elderly).
-    #[arg(long, value_name = "M/S", default_value_t = lifecircle::analysis::DEFAULT_ELDERLY_SPEED_M_S)]
+    #[arg(long, value_name = "M/S", default_value_t = lifecircle::DEFAULT_ELDERLY_SPEED_M_S)]
     elderly_speed: f64,
     /// Judge coverage by metres (the category's radius) or minutes (the tier's 5/10/15 minutes
     /// at the cohort's walking speed).
@@ -161,10 +158,10 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "MODE", default_value = "each")]
     catchments: CatchmentMode,
     /// Half-width of the service-area buffer around the reached streets, metres.
-    #[arg(long, value_name = "M", default_value_t = lifecircle::analysis::catchments::DEFAULT_CATCHMENT_BUFFER_M)]
+    #[arg(long, value_name = "M", default_value_t = lifecircle::DEFAULT_CATCHMENT_BUFFER_M)]
     catchment_buffer: f64,
     /// Size of the gap cells in gaps.geojson, metres (a square's side; a hexagon of the same area).
-    #[arg(long, value_name = "METRES", default_value_t = lifecircle::analysis::gaps::DEFAULT_CELL_M)]
+    #[arg(long, value_name = "METRES", default_value_t = lifecircle::DEFAULT_CELL_M)]
     cell: f64,
     /// Shape of the gap cells: square or hex.
     #[arg(long, value_name = "SHAPE", default_value = "square", ignore_case = true)]
@@ -193,7 +190,7 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "ENC")]
     csv_encoding: Option<String>,
     /// Persons per household, to derive a missing population (or households).
-    #[arg(long, value_name = "F", default_value_t = lifecircle::io::load::DEFAULT_HOUSEHOLD_SIZE)]
+    #[arg(long, value_name = "F", default_value_t = lifecircle::DEFAULT_HOUSEHOLD_SIZE)]
     household_size: f64,
     /// Households to assume for a residence with neither households nor population.
     #[arg(long, value_name = "N")]
@@ -271,11 +268,7 @@ pub(crate) fn print_warnings(warnings: &[Warning]) {
 /// interrupted run were removed (not with `--quiet`).
 pub(crate) fn print_removed(removed: &[PathBuf], leftovers: usize, quiet: bool) {
     if !quiet && !removed.is_empty() {
-        eprintln!(
-            "removed {} files of an earlier run (--clean): {}",
-            removed.len(),
-            lifecircle::job::file_list(removed)
-        );
+        eprintln!("removed {} files of an earlier run (--clean): {}", removed.len(), lifecircle::file_list(removed));
     }
     if !quiet && leftovers > 0 {
         eprintln!("removed {leftovers} temporary files or folders left by an interrupted run");

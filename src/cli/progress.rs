@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lifecircle::progress::Progress;
+use lifecircle::Progress;
 
 /// Draws the current step as a progress bar on stderr.
 pub struct Bars {

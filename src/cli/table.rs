@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use lifecircle::analysis::Summary;
+use lifecircle::Summary;
 use lifecircle::standards::{AppliesTo, Origin, StandardProfile};
 
 /// Display columns that `standards show` wraps its sources and notes at.

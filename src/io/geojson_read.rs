@@ -34,6 +34,7 @@ pub fn read_geojson(path: &Path, progress: &dyn Progress) -> Result<Layer> {
 /// [`read_geojson`] keeping only the properties whose name `keep` accepts: the others are
 /// skipped as they stream past, so a wide layer (a households.geojson with a column per
 /// category) costs memory only for the columns a caller reads.
+#[cfg(any(test, feature = "report"))]
 pub fn read_geojson_fields(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Layer> {
     read_file(path, &Step::none(), keep)
 }

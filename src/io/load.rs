@@ -21,12 +21,13 @@ mod zones;
 #[cfg(test)]
 mod tests;
 
-pub use coords::{effective_crs, geometry_to_wgs84, representative_point};
+pub use coords::effective_crs;
+#[cfg(feature = "report")]
+pub use coords::{geometry_to_wgs84, representative_point};
 pub use facilities::load_facilities;
 pub use network::load_network;
-pub use repair::{RepairedGeometry, repair_polygonal};
+pub use repair::RepairedGeometry;
 pub use residences::load_residences;
-pub use values::{hours_per_day, number, yes_no};
 pub use zones::load_zones;
 
 use std::collections::BTreeMap;

@@ -29,13 +29,9 @@ mod shp;
 mod table;
 mod text;
 
-pub use csv::write_csv;
-pub use gaps::write_gaps;
-pub use geojson::{CollectionHead, write_geojson, write_geojson_collection};
-pub use layers::{catchment_table, facility_table, household_table, zone_table};
-pub use outputs::{Extras, OutputFormat, WriteOptions, output_names, write_outputs, write_outputs_into};
-pub use shp::write_shp;
-pub use table::{Cell, Column, Table};
+#[cfg(feature = "osm")]
+pub use geojson::{CollectionHead, write_geojson_collection};
+pub use outputs::{Extras, OutputFormat, WriteOptions, output_names, write_outputs_into};
 
 /// Maps an I/O error on `path` to [`Error::Write`].
 fn werr(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {

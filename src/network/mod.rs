@@ -26,16 +26,10 @@ pub mod reach;
 pub mod snap;
 mod spatial;
 
-use rstar::primitives::{GeomWithData, Line};
-
 use crate::error::{Error, Result};
 
 pub use dijkstra::DijkstraScratch;
 pub use graph::BuildReport;
-
-/// An edge segment as an `rstar` geometry, with its edge index (for callers who keep their own
-/// R-tree of edges; the network itself snaps with a packed Hilbert R-tree).
-pub type IndexedSegment = GeomWithData<Line<[f64; 2]>, u32>;
 
 /// Options for building and using the walking network.
 #[derive(Debug, Clone, PartialEq)]

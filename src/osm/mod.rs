@@ -22,25 +22,34 @@
 
 mod import;
 mod layers;
-pub mod mapping;
-pub mod network;
-mod population;
-pub mod read;
+pub(crate) mod mapping;
+pub(crate) mod network;
+pub(crate) mod population;
+pub(crate) mod read;
 mod report;
-pub mod residences;
-mod write;
-pub mod xml;
+pub(crate) mod residences;
+pub(crate) mod write;
+pub(crate) mod xml;
 
-pub use import::{
-    DEFAULT_ADMIN_LEVEL, ImportFilter, ImportOptions, OsmImport, Service, ServiceStats, USED_KEYS, Zone, import_osm,
-};
-pub use mapping::Mapping;
+// The import (`import_osm` and what it returns) and the extract reader/writer (`read_osm`,
+// `write_xml`: an extract in, the same elements out as .osm XML) are the public face of this
+// module; the rest is the crate's, reachable for examples through `lifecircle::internals`.
+pub use import::{DEFAULT_ADMIN_LEVEL, ImportOptions, OsmImport, Service, ServiceStats, Zone, import_osm};
+pub use mapping::{BUILT_IN_MAPPING, Mapping};
 pub use network::{NetworkStats, Segment};
-pub use population::{PopulationStats, apportion};
-pub use read::{Broken, Coords, Filter, KeepAll, Kind, Osm, OsmId, TagView, Tags, read_osm, read_pbf};
-pub use residences::{Building, HouseholdModel, ResidenceStats};
-pub use write::{OUTPUT_NAMES, write_feature_collection};
-pub use xml::{read_xml, write_xml};
+pub use population::PopulationStats;
+pub use read::{KeepAll, Osm, read_osm};
+pub use residences::{
+    Building, DEFAULT_HOUSEHOLD_SIZE, DEFAULT_LEVELS, DEFAULT_M2_PER_HOUSEHOLD, HouseholdModel, ResidenceStats,
+};
+pub use write::OUTPUT_NAMES;
+pub use xml::write_xml;
+// What the fuzz targets drive (src/fuzzing.rs).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use {
+    read::{Filter, Kind, OsmId, read_pbf},
+    xml::read_xml,
+};
 
 /// Attribution written into every layer.
 pub const ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)";

@@ -75,6 +75,7 @@ pub struct FontSet {
 impl FontSet {
     /// Only the embedded font: the same image on every machine; characters outside the subset
     /// are drawn as boxes (and reported).
+    #[cfg(test)]
     pub fn embedded_only() -> FontSet {
         FontSet { db: Arc::new(Self::database(false)), system: false }
     }
@@ -114,11 +115,13 @@ impl FontSet {
     }
 
     /// Whether the system's fonts were loaded.
+    #[cfg(test)]
     pub fn has_system_fonts(&self) -> bool {
         self.system
     }
 
     /// The number of font faces loaded (1 with the embedded font alone).
+    #[cfg(test)]
     pub fn face_count(&self) -> usize {
         self.db.len()
     }

@@ -263,7 +263,7 @@ fn the_valid_companion_files_run_cleanly() {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| (n.starts_with('.') || n.contains(".tmp")) && n != lifecircle::io::output::MANIFEST)
+                .is_some_and(|n| (n.starts_with('.') || n.contains(".tmp")) && n != lifecircle::MANIFEST)
         })
         .collect();
     assert!(hidden.is_empty(), "temporary files left in --out: {hidden:?}");

@@ -46,7 +46,7 @@ fn helsinki_import_writes_analysis_ready_layers() {
 
     let services = features(&out.join("services.geojson"));
     assert!(services.len() > 30, "{}", services.len());
-    let profile = lifecircle::standards::StandardProfile::built_in("gb50180-2018").unwrap();
+    let profile = lifecircle::StandardProfile::built_in("gb50180-2018").unwrap();
     for s in &services {
         let p = &s["properties"];
         assert!(profile.index_of(p["category"].as_str().unwrap()).is_some(), "{p}");
@@ -164,7 +164,7 @@ fn mapping_table_can_be_replaced() {
     let o = lifecircle().args(["import-osm", "--print-mapping"]).output().unwrap();
     assert!(o.status.success());
     let printed = String::from_utf8(o.stdout).unwrap();
-    assert_eq!(printed, lifecircle::osm::mapping::BUILT_IN_MAPPING);
+    assert_eq!(printed, lifecircle::osm::BUILT_IN_MAPPING);
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn osm_xml_fixture_imports_and_analyses() {
 fn osm_xml_fixture_reads_back_to_the_same_bytes() {
     use lifecircle::osm::{KeepAll, read_osm, write_xml};
     let original = std::fs::read(kamppi_osm()).unwrap();
-    let osm = read_osm(&kamppi_osm(), &KeepAll, &lifecircle::progress::NoProgress).unwrap();
+    let osm = read_osm(&kamppi_osm(), &KeepAll, &lifecircle::NoProgress).unwrap();
     let mut written = Vec::new();
     write_xml(&osm, "lifecircle cut_fixture", &mut written).unwrap();
     assert!(written == original, "re-written fixture differs");
@@ -293,7 +293,7 @@ fn xml_and_pbf_of_the_same_extract_give_the_same_layers() {
     use lifecircle::osm::{KeepAll, read_osm, write_xml};
     let dir = temp_dir();
     // The whole Helsinki extract as XML (every tagged element and way node, exact coordinates).
-    let osm = read_osm(&helsinki_pbf(), &KeepAll, &lifecircle::progress::NoProgress).unwrap();
+    let osm = read_osm(&helsinki_pbf(), &KeepAll, &lifecircle::NoProgress).unwrap();
     let xml = dir.path().join("helsinki.osm");
     let mut text = Vec::new();
     write_xml(&osm, "test", &mut text).unwrap();

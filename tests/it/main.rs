@@ -9,7 +9,7 @@
 //! - `import_osm`: `import-osm` on the bundled Helsinki PBF and the `.osm` XML fixture;
 //! - `network_osm`: walking-network distances against an independent Dijkstra;
 //! - `outputs`: the output folder's guarantees (no input replaced, locks, stale files);
-//! - `properties`: proptest oracles (seeds in `properties.proptest-regressions`, replayed first);
+//! - (the proptest oracles are unit tests of the crate: `src/properties_tests.rs`);
 //! - `common`: the helpers they share (the binary, paths, temporary folders, reading outputs).
 //!
 //! Run one module with `cargo test --release --test it <module>::`.
@@ -22,4 +22,3 @@ mod golden;
 mod import_osm;
 mod network_osm;
 mod outputs;
-mod properties;

@@ -56,10 +56,13 @@ use encoding_rs::Encoding;
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 use crate::io::layer::{Layer, RawFeature, Value};
-use crate::progress::{NoProgress, Progress, Step};
+#[cfg(any(test, feature = "fuzzing", feature = "bench-internals"))]
+use crate::progress::NoProgress;
+use crate::progress::{Progress, Step};
 
 use dbf::DbfReader;
 use encoding::code_page_encoding;
+#[cfg(feature = "osm")]
 pub(crate) use geometry::IndexedRing;
 use geometry::{check_shp_header, read_geometry, read_shx};
 use write::{OutputPaths, validate_fields, write_files};
@@ -83,6 +86,7 @@ const SHP_HEADER_LEN: u64 = 100;
 /// `None`; records marked deleted in the `.dbf` are skipped. `Layer::fields` lists the `.dbf`
 /// fields in order. `dbf_encoding` overrides the `.dbf` text encoding; see the module docs for
 /// how it is chosen otherwise. A `.prj` beside the `.shp` sets `Layer::declared_crs`.
+#[cfg(any(test, feature = "fuzzing", feature = "bench-internals"))]
 pub fn read_shapefile(path: &Path, dbf_encoding: Option<&'static Encoding>) -> Result<Layer> {
     read_shapefile_reporting(path, dbf_encoding, &NoProgress, "")
 }

@@ -1,9 +1,8 @@
 //! The output set of an analysis: which formats and CRS ([`WriteOptions`]), the file names a
 //! run writes ([`output_names`]), and writing every layer and summary.json into one output
-//! folder ([`write_outputs`], [`write_outputs_into`]).
+//! folder ([`write_outputs_into`], which [`crate::Job::run`] calls).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use super::csv::write_csv;
 use super::gaps::write_gaps;
@@ -17,8 +16,8 @@ use crate::analysis::indicators::ZoneReport;
 use crate::analysis::{Analysis, Summary};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
-use crate::io::output::{ManifestMode, OutputDir, create_new};
-use crate::progress::{NoProgress, Progress};
+use crate::io::output::{OutputDir, create_new};
+use crate::progress::Progress;
 
 /// A layer format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,23 +85,6 @@ pub struct Extras<'a> {
     pub zones: Option<&'a ZoneReport>,
     /// Gap cells and areas (gaps.geojson).
     pub gaps: Option<&'a crate::analysis::Gaps>,
-}
-
-/// Writes households, facilities (in every requested format), catchments.geojson (when there
-/// are catchments), zones.geojson and zones.csv (when there are zones), gaps.geojson (when
-/// given) and summary.json into `dir`, atomically, refusing to replace any input the summary
-/// names. Returns the files written.
-pub fn write_outputs(
-    a: &Analysis,
-    summary: &Summary,
-    extras: Extras,
-    dir: &Path,
-    opts: &WriteOptions,
-) -> Result<Vec<PathBuf>> {
-    let inputs: Vec<PathBuf> = summary.inputs.iter().map(|i| PathBuf::from(&i.path)).collect();
-    let mut out = OutputDir::open(dir, "analyze", &inputs, ManifestMode::Replace)?;
-    write_outputs_into(a, summary, extras, &mut out, opts, &NoProgress)?;
-    Ok(out.commit(false)?.written)
 }
 
 /// The names [`write_outputs_into`] writes for these options (for the early input check).

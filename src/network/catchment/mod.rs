@@ -114,8 +114,9 @@ const MARGIN: f64 = TAU / ARC_SEGMENTS_PER_CIRCLE as f64 / 4.0;
 /// gives an empty multipolygon. The result does not depend on the order of the segments or on
 /// their direction.
 ///
-/// ```
-/// use lifecircle::network::catchment::catchment_polygon;
+/// ```ignore
+/// // (not run: the module is private; reachable with `--features bench-internals`)
+/// use lifecircle::internals::catchment_polygon;
 /// use geo::Area;
 /// let area = catchment_polygon(&[[[0.0, 0.0], [100.0, 0.0]]], 10.0).unsigned_area();
 /// let exact = 2.0 * 100.0 * 10.0 + std::f64::consts::PI * 100.0;

@@ -135,12 +135,9 @@ fn csv_and_shapefile_outputs() {
         assert!(dir.path().join(format!("facilities.{ext}")).exists(), "facilities.{ext}");
     }
     assert_eq!(std::fs::read_to_string(dir.path().join("households.cpg")).unwrap().trim(), "UTF-8");
-    let layer = lifecircle::io::read_layer(
-        &dir.path().join("households.shp"),
-        &Default::default(),
-        &lifecircle::progress::NoProgress,
-    )
-    .unwrap();
+    let layer =
+        lifecircle::read_layer(&dir.path().join("households.shp"), &Default::default(), &lifecircle::NoProgress)
+            .unwrap();
     assert!(layer.fields.iter().all(|f| f.len() <= 10), "{:?}", layer.fields);
     for f in ["d_clinic", "n_clinic", "k_clinic", "miss_list", "cmpl_10min", "complete"] {
         assert!(layer.fields.iter().any(|x| x == f), "{f} not in {:?}", layer.fields);
@@ -178,19 +175,16 @@ fn gcj02_services_land_where_the_wgs84_ones_do() {
     // Shift the services to GCJ-02 as a Chinese web map would, read them back with
     // --services-crs gcj02: the distances must match the WGS84 run to 0.1 m.
     let dir = temp_dir();
-    let layer = lifecircle::io::read_layer(
-        &fixture("beijing_services_gbk.csv"),
-        &Default::default(),
-        &lifecircle::progress::NoProgress,
-    )
-    .unwrap();
+    let layer =
+        lifecircle::read_layer(&fixture("beijing_services_gbk.csv"), &Default::default(), &lifecircle::NoProgress)
+            .unwrap();
     let lon_col = layer.column("经度").unwrap();
     let lat_col = layer.column("纬度").unwrap();
     let mut csv = String::from("编号,类别,经度,纬度\n");
     for f in &layer.features {
         let lon: f64 = f.value(lon_col).to_text().unwrap().parse().unwrap();
         let lat: f64 = f.value(lat_col).to_text().unwrap().parse().unwrap();
-        let (glon, glat) = lifecircle::crs::gcj02::wgs84_to_gcj02(lon, lat);
+        let (glon, glat) = lifecircle::Crs::Gcj02.from_wgs84(lon, lat).unwrap();
         csv.push_str(&format!(
             "{},{},{glon:.9},{glat:.9}\n",
             f.value(0).to_text().unwrap(),
@@ -218,13 +212,10 @@ fn gcj02_services_land_where_the_wgs84_ones_do() {
 fn projected_input_with_crs_flag_matches_wgs84() {
     // Write the residences in CGCS2000 3-degree GK CM 114E (EPSG:4547) and read them back with the flag.
     let dir = temp_dir();
-    let crs = lifecircle::crs::Crs::parse("EPSG:4547").unwrap();
-    let layer = lifecircle::io::read_layer(
-        &fixture("beijing_residences.geojson"),
-        &Default::default(),
-        &lifecircle::progress::NoProgress,
-    )
-    .unwrap();
+    let crs = lifecircle::Crs::parse("EPSG:4547").unwrap();
+    let layer =
+        lifecircle::read_layer(&fixture("beijing_residences.geojson"), &Default::default(), &lifecircle::NoProgress)
+            .unwrap();
     let mut feats = Vec::new();
     for f in layer.features.iter().filter(|f| matches!(f.geometry, Some(geo::Geometry::Point(_)))) {
         let Some(geo::Geometry::Point(p)) = &f.geometry else { unreachable!() };

@@ -230,7 +230,7 @@ fn a_projected_shapefile_network_gives_the_geojson_answers() {
     let (r, s, n) = write_network_fixture(dir.path());
     // The same network as a polyline shapefile in CGCS2000 Gauss-Krüger CM 117E (EPSG:4548),
     // without a .prj: the CRS comes from --network-crs. One-way in a 10-character DBF field.
-    let gk = lifecircle::crs::Crs::parse("EPSG:4548").unwrap();
+    let gk = lifecircle::Crs::parse("EPSG:4548").unwrap();
     let fields = TableWriterBuilder::new()
         .add_character_field(FieldName::try_from("id").unwrap(), 16)
         .add_character_field(FieldName::try_from("oneway_ft").unwrap(), 4);

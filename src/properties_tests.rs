@@ -1,14 +1,14 @@
 //! Oracle property tests: the engine's answers against brute force on random inputs.
 //!
-//! Failing cases proptest once found are kept as seeds in `properties.proptest-regressions`
-//! beside this file and replayed before the random cases. The file is named explicitly below:
-//! proptest's default would look for it in `tests/proptest-regressions/properties.txt`, since
-//! this module's folder holds the test binary's `main.rs`.
+//! Failing cases proptest once found are kept as seeds in `properties_tests.proptest-regressions`
+//! beside this file and replayed before the random cases (the file is named explicitly below).
+//! They are unit tests of the crate (they drive `analysis::analyze` and the GCJ-02 functions,
+//! which are not public), moved here from `tests/it/` when the modules became private.
 
-use lifecircle::analysis::{AnalysisOptions, analyze, round_decimetre};
-use lifecircle::crs::gcj02;
-use lifecircle::model::{Facility, Residence};
-use lifecircle::standards::StandardProfile;
+use crate::analysis::{AnalysisOptions, analyze, round_decimetre};
+use crate::crs::gcj02;
+use crate::model::{Facility, Residence};
+use crate::standards::StandardProfile;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
@@ -29,7 +29,10 @@ proptest! {
     // 256 cases by default; PROPTEST_CASES=n for a longer run.
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/properties_tests.proptest-regressions"
+        )))),
         ..ProptestConfig::default()
     })]
 
@@ -44,7 +47,7 @@ proptest! {
         let p = StandardProfile::built_in("gb50180-2018").unwrap();
         let residences: Vec<_> = res.iter().enumerate().map(|(i, (ll, h))| residence(i, *ll, *h)).collect();
         let facilities: Vec<_> = fac.iter().enumerate().map(|(i, (ll, c))| facility(i, *c, *ll)).collect();
-        let a = analyze(p.clone(), residences, facilities, None, AnalysisOptions { detour, ..AnalysisOptions::default() }, lifecircle::progress::SILENT).unwrap();
+        let a = analyze(p.clone(), residences, facilities, None, AnalysisOptions { detour, ..AnalysisOptions::default() }, crate::progress::SILENT).unwrap();
         for (r, res) in a.residences.iter().enumerate() {
             for c in 0..p.categories.len() {
                 let best = a
