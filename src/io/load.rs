@@ -22,8 +22,10 @@ mod zones;
 mod tests;
 
 pub use coords::effective_crs;
+#[cfg(any(feature = "report", feature = "osm"))]
+pub use coords::geometry_to_wgs84;
 #[cfg(feature = "report")]
-pub use coords::{geometry_to_wgs84, representative_point};
+pub use coords::representative_point;
 pub use facilities::load_facilities;
 pub use network::load_network;
 pub use repair::RepairedGeometry;
