@@ -3,7 +3,7 @@
 //! always made from the files, so `analyze --report` and a later `lifecircle report OUT_DIR`
 //! give the same page. summary.json is read back into the [`Summary`] it was written from.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo::{Geometry, MultiPolygon};
 
@@ -84,7 +84,8 @@ pub struct GapAreaShape {
     pub category: usize,
     /// Rank within the category.
     pub rank: usize,
-    /// Residents inside.
+    /// Residents inside (read so that a bad value is an error naming the feature; not drawn).
+    #[allow(dead_code)]
     pub population: f64,
     /// Its shape, WGS84.
     pub shape: MultiPolygon<f64>,
@@ -93,8 +94,6 @@ pub struct GapAreaShape {
 /// Everything the report shows, read from an output folder.
 #[derive(Debug, Clone)]
 pub struct ReportData {
-    /// The folder.
-    pub dir: PathBuf,
     /// summary.json.
     pub summary: Summary,
     /// Residences in file order.
@@ -124,7 +123,7 @@ impl ReportData {
         };
         let gaps_path = dir.join("gaps.geojson");
         let gap_areas = if gaps_path.exists() { read_gap_areas(&gaps_path, &summary)? } else { Vec::new() };
-        Ok(ReportData { dir: dir.to_path_buf(), summary, residences, covered, facilities, zones, gap_areas })
+        Ok(ReportData { summary, residences, covered, facilities, zones, gap_areas })
     }
 }
 

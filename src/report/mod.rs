@@ -2,14 +2,9 @@
 //! English), map.svg and map.png (the gap map for slides), all made from the files of an output
 //! folder so that `analyze --report` and a later `lifecircle report OUT_DIR` agree.
 
-// `data` and `map` keep a few accessors and fields (`ReportData::dir`, `GapAreaShape::population`,
-// `MapScene::size`, `ResidenceMarks::is_empty`) that nothing in the crate reads since the module
-// became private: allowed here rather than edited under the files' current splits.
-#[allow(dead_code)]
 pub mod data;
 pub mod html;
 pub mod i18n;
-#[allow(dead_code)]
 pub mod map;
 
 use std::io::Write as _;
@@ -182,7 +177,6 @@ mod tests {
             }
         }
         ReportData {
-            dir: PathBuf::new(),
             summary: summary(n * n),
             residences,
             covered: vec![covered, Vec::new()],

@@ -81,7 +81,8 @@ impl ResidenceMarks {
         }
     }
 
-    /// True without marks.
+    /// True without marks (the pair of `len`).
+    #[allow(dead_code)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -352,11 +353,6 @@ impl MapScene {
             scale: (bar_m * scale, lang.metres(bar_m)),
             attribution,
         }
-    }
-
-    /// Width and height in pixels.
-    pub fn size(&self) -> (f64, f64) {
-        (self.width, self.height)
     }
 
     /// The side of the aggregation cells, metres, when residences are aggregated.
